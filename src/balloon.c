@@ -1,0 +1,169 @@
+/* balloon.c - the two balloon driver interfaces Linux has had.
+ *
+ * pvops kernels (every kernel since 2.6.3x): sysfs target_kb (write kB)
+ * and info/current_kb. Legacy XenLinux: /proc/xen/balloon, written in
+ * bytes, read as a small report with a "Current allocation:" line.
+ */
+#include "balloon.h"
+
+#include <bsd/string.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "xsval.h"
+
+/* Largest target we write: 2^50 kB (1 EiB), so bytes fit in 64 bits. */
+#define BALLOON_MAX_KB (1ULL << 50)
+
+const char *
+balloon_kind_name(enum balloon_kind kind)
+{
+	switch (kind) {
+	case BALLOON_SYSFS:
+		return "sysfs " BALLOON_SYSFS_DIR;
+	case BALLOON_LEGACY:
+		return "legacy " BALLOON_LEGACY_FILE;
+	case BALLOON_NONE:
+	default:
+		return "none";
+	}
+}
+
+enum balloon_kind
+balloon_detect(struct balloon *b, const char *root)
+{
+	memset(b, 0, sizeof(*b));
+	if (path_under_root(b->target_path, sizeof(b->target_path), root,
+		BALLOON_SYSFS_DIR "/target_kb") == 0 &&
+	    path_under_root(b->current_path, sizeof(b->current_path), root,
+		BALLOON_SYSFS_DIR "/info/current_kb") == 0 &&
+	    access(b->target_path, F_OK) == 0 && access(b->current_path, F_OK) == 0) {
+		b->kind = BALLOON_SYSFS;
+		return b->kind;
+	}
+	if (path_under_root(b->target_path, sizeof(b->target_path), root,
+		BALLOON_LEGACY_FILE) == 0 &&
+	    access(b->target_path, F_OK) == 0) {
+		strlcpy(b->current_path, b->target_path, sizeof(b->current_path));
+		b->kind = BALLOON_LEGACY;
+		return b->kind;
+	}
+	memset(b, 0, sizeof(*b));
+	return BALLOON_NONE;
+}
+
+/* "Label:   N kB" anywhere in text, bounded. */
+static int
+find_kb(const char *text, size_t len, const char *label, uint64_t *out)
+{
+	size_t ll = strlen(label);
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		size_t i = pos + ll, start;
+
+		if (end - pos > ll && memcmp(text + pos, label, ll) == 0) {
+			while (i < end && (text[i] == ' ' || text[i] == '\t'))
+				i++;
+			start = i;
+			while (i < end && text[i] >= '0' && text[i] <= '9')
+				i++;
+			if (i > start && i - start <= 19) {
+				const char *why;
+
+				return xsval_parse_u64(text + start, i - start, 0,
+				    BALLOON_MAX_KB, out, &why);
+			}
+			return -1;
+		}
+		pos = end + 1;
+	}
+	return -1;
+}
+
+int
+legacy_balloon_parse(const char *text, size_t len, uint64_t *current_kb, uint64_t *target_kb)
+{
+	uint64_t cur, tgt = 0;
+
+	if (find_kb(text, len, "Current allocation:", &cur) != 0)
+		return -1;
+	if (find_kb(text, len, "Requested target:", &tgt) != 0)
+		tgt = 0;
+	*current_kb = cur;
+	*target_kb = tgt;
+	return 0;
+}
+
+static int
+read_kb_file(const char *path, uint64_t *out)
+{
+	char buf[64];
+	const char *why;
+	ssize_t n = read_small_file(path, buf, sizeof(buf));
+
+	if (n < 0)
+		return -1;
+	if (xsval_parse_u64(buf, (size_t)n, 1, BALLOON_MAX_KB, out, &why) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+balloon_read(const struct balloon *b, uint64_t *current_kb, uint64_t *target_kb)
+{
+	char buf[1024];
+	ssize_t n;
+
+	switch (b->kind) {
+	case BALLOON_SYSFS:
+		if (read_kb_file(b->current_path, current_kb) != 0)
+			return -1;
+		return read_kb_file(b->target_path, target_kb);
+	case BALLOON_LEGACY:
+		n = read_small_file(b->current_path, buf, sizeof(buf));
+		if (n < 0)
+			return -1;
+		if (legacy_balloon_parse(buf, (size_t)n, current_kb, target_kb) != 0 ||
+		    *current_kb == 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		return 0;
+	case BALLOON_NONE:
+	default:
+		errno = ENODEV;
+		return -1;
+	}
+}
+
+int
+balloon_write_target(const struct balloon *b, uint64_t target_kb)
+{
+	char buf[32];
+
+	if (target_kb == 0 || target_kb > BALLOON_MAX_KB) {
+		errno = ERANGE;
+		return -1;
+	}
+	switch (b->kind) {
+	case BALLOON_SYSFS:
+		snprintf(buf, sizeof(buf), "%" PRIu64, target_kb);
+		return write_existing_file(b->target_path, buf);
+	case BALLOON_LEGACY:
+		snprintf(buf, sizeof(buf), "%" PRIu64, target_kb * 1024);
+		return write_existing_file(b->target_path, buf);
+	case BALLOON_NONE:
+	default:
+		errno = ENODEV;
+		return -1;
+	}
+}

@@ -1,0 +1,193 @@
+/* kfiles.c - parsers for /proc/meminfo, /proc/vmstat and their copies. */
+#include "kfiles.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <string.h>
+
+/* The largest value we accept: 2^60, far above any real counter, so
+ * sums and the kB->bytes conversion cannot overflow. */
+#define KF_VALUE_MAX (1ULL << 60)
+
+/* Iterate lines separated by '\n' or by the escaped two-character "\n". */
+struct line_iter {
+	const char *p, *end;
+};
+
+static int
+next_line(struct line_iter *it, const char **line, size_t *len)
+{
+	const char *s = it->p;
+
+	if (s >= it->end)
+		return 0;
+	for (const char *q = s; q < it->end; q++) {
+		if (*q == '\n') {
+			*line = s;
+			*len = (size_t)(q - s);
+			it->p = q + 1;
+			return 1;
+		}
+		if (*q == '\\' && q + 1 < it->end && q[1] == 'n') {
+			*line = s;
+			*len = (size_t)(q - s);
+			it->p = q + 2;
+			return 1;
+		}
+	}
+	*line = s;
+	*len = (size_t)(it->end - s);
+	it->p = it->end;
+	return 1;
+}
+
+/* Parse the first run of digits after offset off in line; bounded. */
+static int
+parse_number(const char *s, size_t len, uint64_t *out)
+{
+	size_t i = 0;
+	uint64_t v = 0;
+	int digits = 0;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	for (; i < len && isdigit((unsigned char)s[i]); i++) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		if (v > KF_VALUE_MAX)
+			return -1;
+		digits++;
+	}
+	if (digits == 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* If line starts with name followed by sep, parse the number after it. */
+static int
+match_field(const char *line, size_t len, const char *name, char sep, uint64_t *out)
+{
+	size_t n = strlen(name);
+
+	if (len <= n || memcmp(line, name, n) != 0 || line[n] != sep)
+		return 0;
+	return parse_number(line + n + 1, len - n - 1, out) == 0;
+}
+
+int
+meminfo_parse(const char *text, size_t len, struct meminfo *out)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		unsigned bit;
+	} fields[] = {
+		{ "MemTotal", offsetof(struct meminfo, mem_total_kb), MI_MEMTOTAL },
+		{ "MemFree", offsetof(struct meminfo, mem_free_kb), MI_MEMFREE },
+		{ "MemAvailable", offsetof(struct meminfo, mem_available_kb), MI_MEMAVAILABLE },
+		{ "Committed_AS", offsetof(struct meminfo, committed_as_kb), MI_COMMITTED_AS },
+		{ "SwapTotal", offsetof(struct meminfo, swap_total_kb), MI_SWAPTOTAL },
+		{ "SwapFree", offsetof(struct meminfo, swap_free_kb), MI_SWAPFREE },
+	};
+	struct line_iter it = { text, text + len };
+	const char *line;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	while (next_line(&it, &line, &n)) {
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			uint64_t v;
+
+			if (out->have & fields[i].bit)
+				continue;
+			if (match_field(line, n, fields[i].name, ':', &v)) {
+				*(uint64_t *)(void *)((char *)out + fields[i].off) = v;
+				out->have |= fields[i].bit;
+				break;
+			}
+		}
+	}
+	return (out->have & (MI_MEMTOTAL | MI_COMMITTED_AS)) ==
+	    (MI_MEMTOTAL | MI_COMMITTED_AS) ? 0 : -1;
+}
+
+static const struct {
+	const char *name;
+	size_t off;
+	unsigned bit;
+} vm_fields[] = {
+	{ "pswpin", offsetof(struct vmstat, pswpin), VM_PSWPIN },
+	{ "pswpout", offsetof(struct vmstat, pswpout), VM_PSWPOUT },
+	{ "pgpgin", offsetof(struct vmstat, pgpgin), VM_PGPGIN },
+	{ "pgpgout", offsetof(struct vmstat, pgpgout), VM_PGPGOUT },
+	{ "pgfault", offsetof(struct vmstat, pgfault), VM_PGFAULT },
+	{ "pgmajfault", offsetof(struct vmstat, pgmajfault), VM_PGMAJFAULT },
+};
+#define VM_NFIELDS (sizeof(vm_fields) / sizeof(vm_fields[0]))
+
+int
+vmstat_parse(const char *text, size_t len, struct vmstat *out)
+{
+	struct line_iter it = { text, text + len };
+	const char *line;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	while (next_line(&it, &line, &n)) {
+		for (size_t i = 0; i < VM_NFIELDS; i++) {
+			uint64_t v;
+
+			if (out->have & vm_fields[i].bit)
+				continue;
+			if (match_field(line, n, vm_fields[i].name, ' ', &v)) {
+				*(uint64_t *)(void *)((char *)out + vm_fields[i].off) = v;
+				out->have |= vm_fields[i].bit;
+				break;
+			}
+		}
+	}
+	return out->have ? 0 : -1;
+}
+
+static int
+is_key_line(const char *line, size_t n)
+{
+	for (size_t i = 0; i < VM_NFIELDS; i++) {
+		size_t k = strlen(vm_fields[i].name);
+
+		if (n > k && memcmp(line, vm_fields[i].name, k) == 0 && line[k] == ' ')
+			return 1;
+	}
+	return 0;
+}
+
+size_t
+vmstat_trim(const char *text, size_t len, char *out, size_t outsize, size_t limit)
+{
+	size_t used = 0;
+
+	if (outsize == 0)
+		return 0;
+	if (limit >= outsize)
+		limit = outsize - 1;
+	/* Two passes over the text: the key lines, then the rest. */
+	for (int pass = 0; pass < 2; pass++) {
+		struct line_iter it = { text, text + len };
+		const char *line;
+		size_t n;
+
+		while (next_line(&it, &line, &n)) {
+			if (n == 0 || is_key_line(line, n) != (pass == 0))
+				continue;
+			if (memchr(line, '\0', n) != NULL)
+				continue;
+			if (used + n + 1 > limit)
+				continue;
+			memcpy(out + used, line, n);
+			used += n;
+			out[used++] = '\n';
+		}
+	}
+	out[used] = '\0';
+	return used;
+}

@@ -1,0 +1,364 @@
+/* xs.c - the daemon's xenstore session (see xs.h). */
+#include "xs.h"
+
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xenstore.h>
+
+#include "log.h"
+#include "util.h"
+#include "xsval.h"
+
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 2000
+#define TXN_RETRIES 5
+
+static const struct {
+	const char *path;
+	uint64_t min, max;
+} key_defs[XSK_COUNT] = {
+	[XSK_SELFBALLOON] = { "memory/selfballoon", 0, 1 },
+	[XSK_TARGET] = { "memory/target", 1, 1ULL << 40 },
+	[XSK_STATIC_MAX] = { "memory/static-max", 1, 1ULL << 40 },
+	[XSK_INTERVAL] = { "memory/interval", 1, XB_INTERVAL_MAX_S },
+	[XSK_DOWNHYSTERESIS] = { "memory/downhysteresis", 1, XB_HYSTERESIS_MAX },
+	[XSK_UPHYSTERESIS] = { "memory/uphysteresis", 1, XB_HYSTERESIS_MAX },
+	[XSK_PRESWAPHYSTERESIS] = { "memory/preswaphysteresis", 1, XB_HYSTERESIS_MAX },
+	[XSK_PRESWAPINERTIA] = { "memory/preswapinertia", 1, XB_INERTIA_MAX },
+};
+
+static const char *const stat_names[XSS_COUNT] = {
+	[XSS_SELFTARGET] = "selftarget",
+	[XSS_MEMINFO] = "meminfo",
+	[XSS_VMSTAT] = "vmstat",
+	[XSS_UPTIME] = "uptime",
+	[XSS_PRESWAP] = "preswap",
+};
+
+const char *
+xsk_path(enum xs_key k)
+{
+	return key_defs[k].path;
+}
+
+const char *
+xss_name(enum xs_stat s)
+{
+	return stat_names[s];
+}
+
+static void
+clear_cache(struct xs_session *s)
+{
+	for (int i = 0; i < XSS_COUNT; i++) {
+		free(s->cache[i]);
+		s->cache[i] = NULL;
+	}
+}
+
+void
+xs_session_init(struct xs_session *s, const char *stats_path)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = XS_DOWN;
+	s->backoff_ms = BACKOFF_MIN_MS;
+	strlcpy(s->stats_path, stats_path, sizeof(s->stats_path));
+}
+
+void
+xs_session_set_stats_path(struct xs_session *s, const char *stats_path)
+{
+	strlcpy(s->stats_path, stats_path, sizeof(s->stats_path));
+	s->fallback = false;
+	s->publish_denied = false;
+	clear_cache(s);
+}
+
+/* The connection failed: close it and schedule a reconnection. */
+static void
+mark_down(struct xs_session *s, const char *what)
+{
+	if (s->state == XS_UP)
+		log_warn("xenstore: %s failed; connection lost, reconnecting", what);
+	if (s->h != NULL)
+		xs_close(s->h);
+	s->h = NULL;
+	s->state = XS_DOWN;
+	s->retry_at_ms = now_ms() + s->backoff_ms;
+	clear_cache(s);
+}
+
+void
+xs_session_close(struct xs_session *s)
+{
+	if (s->h != NULL)
+		xs_close(s->h);
+	s->h = NULL;
+	s->state = XS_DOWN;
+	clear_cache(s);
+}
+
+/* Errors that say nothing about the connection. */
+static bool
+benign_errno(int e)
+{
+	return e == ENOENT || e == EACCES || e == EAGAIN || e == ENOSPC ||
+	    e == E2BIG || e == EEXIST;
+}
+
+static void
+set_value(struct xs_session *s, enum xs_key k, bool have, uint64_t v)
+{
+	if (s->have[k] != have || (have && s->val[k] != v)) {
+		s->changed = true;
+		if (have)
+			log_info("xenstore: %s = %llu", key_defs[k].path, (unsigned long long)v);
+		else
+			log_info("xenstore: %s absent, using the configured value",
+			    key_defs[k].path);
+	}
+	s->have[k] = have;
+	s->val[k] = have ? v : 0;
+}
+
+/* Read one key. Returns false when the connection is gone. */
+static bool
+read_key(struct xs_session *s, enum xs_key k)
+{
+	unsigned int len = 0;
+	const char *why = NULL;
+	uint64_t v;
+	char *val;
+
+	s->requests++;
+	val = xs_read(s->h, XBT_NULL, key_defs[k].path, &len);
+	s->dirty[k] = false;
+	if (val == NULL) {
+		if (!benign_errno(errno))
+			return false;
+		s->bad[k][0] = '\0';
+		set_value(s, k, false, 0);
+		return true;
+	}
+	if (xsval_parse_u64(val, len, key_defs[k].min, key_defs[k].max, &v, &why) == 0) {
+		s->bad[k][0] = '\0';
+		set_value(s, k, true, v);
+	} else {
+		char shown[sizeof(s->bad[k])];
+		size_t j = 0;
+
+		/* Show at most 40 bytes, printable only: the value is a
+		 * guest-side log line written by dom0, never trusted. */
+		for (unsigned i = 0; i < len && j + 4 < sizeof(shown) && i < 40; i++)
+			shown[j++] = (val[i] >= 0x20 && val[i] < 0x7f) ? val[i] : '?';
+		shown[j] = '\0';
+		if (strcmp(shown, s->bad[k]) != 0) {
+			log_warnx("xenstore: ignoring %s = \"%s\"%s: %s (allowed %llu..%llu)",
+			    key_defs[k].path, shown, len > 40 ? "..." : "", why,
+			    (unsigned long long)key_defs[k].min,
+			    (unsigned long long)key_defs[k].max);
+			strlcpy(s->bad[k], shown, sizeof(s->bad[k]));
+		}
+		set_value(s, k, false, 0);
+	}
+	free(val);
+	return true;
+}
+
+bool
+xs_session_ensure(struct xs_session *s, uint64_t now)
+{
+	char token[8];
+
+	if (s->state == XS_UP)
+		return true;
+	if (now < s->retry_at_ms)
+		return false;
+	s->h = xs_open(0);
+	if (s->h == NULL) {
+		if (s->backoff_ms == BACKOFF_MIN_MS)
+			log_warn("xenstore: cannot connect; selfballooning goes on, retrying");
+		s->retry_at_ms = now + s->backoff_ms;
+		s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+		    s->backoff_ms * 2;
+		return false;
+	}
+	for (int k = 0; k < XSK_COUNT; k++) {
+		snprintf(token, sizeof(token), "%d", k);
+		s->requests++;
+		if (!xs_watch(s->h, key_defs[k].path, token) && !benign_errno(errno)) {
+			xs_close(s->h);
+			s->h = NULL;
+			s->retry_at_ms = now + s->backoff_ms;
+			return false;
+		}
+	}
+	s->state = XS_UP;
+	if (s->ever_connected) {
+		s->reconnects++;
+		log_info("xenstore: connected again; republishing");
+	} else {
+		log_info("xenstore: connected");
+	}
+	s->ever_connected = true;
+	s->backoff_ms = BACKOFF_MIN_MS;
+	clear_cache(s);
+	for (int k = 0; k < XSK_COUNT; k++) {
+		if (!read_key(s, (enum xs_key)k)) {
+			mark_down(s, "reading the keys");
+			return false;
+		}
+	}
+	/* The watches' initial events would only make us read again. */
+	for (int k = 0; k < XSK_COUNT; k++)
+		s->dirty[k] = false;
+	return true;
+}
+
+int
+xs_session_fd(const struct xs_session *s)
+{
+	return s->state == XS_UP ? xs_fileno(s->h) : -1;
+}
+
+void
+xs_session_handle_events(struct xs_session *s)
+{
+	char **ev;
+
+	if (s->state != XS_UP)
+		return;
+	while ((ev = xs_check_watch(s->h)) != NULL) {
+		const char *errstr = NULL;
+		long long k = strtonum(ev[XS_WATCH_TOKEN], 0, XSK_COUNT - 1, &errstr);
+
+		if (errstr == NULL)
+			s->dirty[k] = true;
+		free(ev);
+	}
+	if (errno != EAGAIN) {
+		mark_down(s, "reading watch events");
+		return;
+	}
+	for (int k = 0; k < XSK_COUNT; k++) {
+		if (s->dirty[k] && !read_key(s, (enum xs_key)k)) {
+			mark_down(s, "reading a watched key");
+			return;
+		}
+	}
+}
+
+void
+xs_session_refresh(struct xs_session *s)
+{
+	if (s->state != XS_UP)
+		return;
+	if (!read_key(s, XSK_TARGET)) {
+		mark_down(s, "reading memory/target");
+		return;
+	}
+	for (int k = 0; k < XSK_COUNT; k++) {
+		if (s->dirty[k] && !read_key(s, (enum xs_key)k)) {
+			mark_down(s, "reading a watched key");
+			return;
+		}
+	}
+}
+
+const char *
+xs_session_stats_prefix(const struct xs_session *s)
+{
+	return s->fallback ? XS_FALLBACK_PATH : s->stats_path;
+}
+
+/* Write the changed texts in one transaction. Returns 0, or the errno
+ * that stopped it (EACCES: denied; other: see the caller). */
+static int
+publish_txn(struct xs_session *s, const char *const texts[XSS_COUNT])
+{
+	char path[XB_STATS_PATH_MAX + 32];
+
+	for (int attempt = 0; attempt < TXN_RETRIES; attempt++) {
+		xs_transaction_t t;
+		int err = 0;
+
+		s->requests++;
+		t = xs_transaction_start(s->h);
+		if (t == XBT_NULL)
+			return errno ? errno : EIO;
+		for (int i = 0; i < XSS_COUNT && err == 0; i++) {
+			if (texts[i] == NULL ||
+			    (s->cache[i] != NULL && strcmp(s->cache[i], texts[i]) == 0))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", xs_session_stats_prefix(s),
+			    stat_names[i]);
+			s->requests++;
+			if (!xs_write(s->h, t, path, texts[i], (unsigned)strlen(texts[i])))
+				err = errno ? errno : EIO;
+		}
+		s->requests++;
+		if (err != 0) {
+			xs_transaction_end(s->h, t, true);
+			return err;
+		}
+		if (xs_transaction_end(s->h, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			return errno ? errno : EIO;
+	}
+	return EAGAIN;
+}
+
+void
+xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
+{
+	bool any = false;
+	int err;
+
+	if (s->state != XS_UP || s->publish_denied)
+		return;
+	for (int i = 0; i < XSS_COUNT; i++)
+		if (texts[i] != NULL && (s->cache[i] == NULL || strcmp(s->cache[i], texts[i]) != 0))
+			any = true;
+	if (!any)
+		return;
+	err = publish_txn(s, texts);
+	if (err == EACCES && !s->fallback && strcmp(s->stats_path, XS_FALLBACK_PATH) != 0) {
+		log_warnx("xenstore: writing under %s/ is denied (stock toolstack); "
+		    "publishing under %s/ instead", s->stats_path, XS_FALLBACK_PATH);
+		s->fallback = true;
+		clear_cache(s);
+		err = publish_txn(s, texts);
+	}
+	if (err == EACCES) {
+		log_warnx("xenstore: writing under %s/ is denied too; not publishing stats",
+		    xs_session_stats_prefix(s));
+		s->publish_denied = true;
+		return;
+	}
+	if (err == EAGAIN || err == ENOSPC || err == E2BIG || err == EINVAL) {
+		if (err != s->publish_err)
+			log_warnx("xenstore: publishing stats under %s/ failed: %s; will retry",
+			    xs_session_stats_prefix(s), strerror(err));
+		s->publish_err = err;
+		return;
+	}
+	if (err != 0) {
+		errno = err;
+		mark_down(s, "publishing stats");
+		return;
+	}
+	s->publish_err = 0;
+	for (int i = 0; i < XSS_COUNT; i++) {
+		if (texts[i] == NULL)
+			continue;
+		if (s->cache[i] == NULL || strcmp(s->cache[i], texts[i]) != 0) {
+			free(s->cache[i]);
+			s->cache[i] = strdup(texts[i]);
+		}
+	}
+}
