@@ -102,7 +102,7 @@ check-unit: $(UNIT_REL) $(UNIT_SAN)
 LINT_SRCS     = $(LIB_SRCS) $(DAEMON_SRCS) $(MONITOR_SRCS)
 check-lint: | $(BUILD)/.deps-test
 	@mkdir -p $(RESULTS)
-	sh scripts/run-lint.sh $(RESULTS)/lint "$(PKG_CFLAGS) $(DEFS) -Iinclude" $(LINT_SRCS)
+	sh scripts/run-lint.sh $(RESULTS)/lint "$(PKG_CFLAGS) -D_GNU_SOURCE -Iinclude" $(LINT_SRCS)
 
 # Fragments own their targets and add to CHECK_TARGETS / ALL_TARGETS.
 CHECK_TARGETS :=

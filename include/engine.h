@@ -42,6 +42,7 @@ struct engine {
 	unsigned long ticks;
 	unsigned long writes;
 	enum policy_mode mode;
+	bool mode_logged;
 	struct policy_out last;
 	uint64_t last_current_kb;
 	uint64_t last_preswap_pages;

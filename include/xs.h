@@ -60,6 +60,7 @@ struct xs_session {
 	bool dirty[XSK_COUNT];     /* a watch fired: read it again */
 	bool changed;              /* some value changed since last cleared */
 	char bad[XSK_COUNT][64];   /* last bad text logged, to log once */
+	bool bad_logged[XSK_COUNT];
 
 	/* Publishing. */
 	char stats_path[XB_STATS_PATH_MAX];

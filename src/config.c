@@ -18,7 +18,7 @@
 #include "log.h"
 #include "util.h"
 
-#define CONFIG_FILE_MAX (64 * 1024)
+#define CONFIG_FILE_MAX ((size_t)64 * 1024)
 #define CONFIG_LINE_MAX 4096
 
 enum key_type { K_BOOL_TF, K_BOOL_01, K_UINT, K_U64, K_PATH, K_STATSPATH };
@@ -297,7 +297,7 @@ config_parse(const char *text, size_t len, const char *name, struct xb_config *o
 	     char *err, size_t errlen)
 {
 	struct xb_config cfg;
-	char line[CONFIG_LINE_MAX];
+	char line[CONFIG_LINE_MAX] = "";
 	unsigned lineno = 0;
 	size_t pos = 0;
 
@@ -342,7 +342,7 @@ config_load(const char *path, struct xb_config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	if ((size_t)n >= CONFIG_FILE_MAX) {
-		snprintf(err, errlen, "%.256s: larger than %d bytes", path, CONFIG_FILE_MAX);
+		snprintf(err, errlen, "%.256s: larger than %zu bytes", path, CONFIG_FILE_MAX);
 		return -1;
 	}
 	return config_parse(buf, (size_t)n, path, cfg, err, errlen);

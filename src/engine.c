@@ -92,6 +92,7 @@ engine_init(struct engine *e, const struct xb_config *cfg, const char *config_pa
 	e->dry_run = dry_run;
 	e->use_xenstore = use_xenstore;
 	e->mode = MODE_IDLE;
+	e->mode_logged = false;
 	balloon_detect(&e->balloon, e->root);
 	set_paths(e);
 	read_maxmem(e);
@@ -133,7 +134,7 @@ read_meminfo(struct engine *e, struct meminfo *mi)
 	int err = 0;
 
 	if (n < 0)
-		err = errno;
+		err = errno ? errno : EIO;
 	else if (meminfo_parse(e->meminfo_text, (size_t)n, mi) != 0 || mi->mem_total_kb == 0)
 		err = EINVAL;
 	report(&e->err_meminfo, err, e->meminfo_path, "not ballooning until it reads right");
@@ -200,7 +201,7 @@ decide_mode(struct engine *e, uint64_t driver_target_kb, uint64_t *directed_kb)
 static void
 balloon_step(struct engine *e)
 {
-	struct meminfo mi;
+	struct meminfo mi = { 0 };
 	struct policy_in in = { 0 };
 	struct policy_out out;
 	uint64_t cur_kb, drv_kb, directed_kb;
@@ -221,9 +222,10 @@ balloon_step(struct engine *e)
 	}
 
 	in.mode = decide_mode(e, drv_kb, &directed_kb);
-	if (in.mode != e->mode)
+	if (in.mode != e->mode || !e->mode_logged)
 		log_info("mode: %s", mode_names[in.mode]);
 	e->mode = in.mode;
+	e->mode_logged = true;
 	in.mem_total_kb = mi.mem_total_kb;
 	in.committed_as_kb = mi.committed_as_kb;
 	in.current_kb = cur_kb;

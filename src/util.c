@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +42,25 @@ read_small_file(const char *path, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
+/* Kernel attribute files take a value per write(); a stand-in made of a
+ * plain file (tests, --root) must not keep the tail of a longer old
+ * value, so plain files on ordinary filesystems are truncated first. */
+static void
+truncate_plain_file(int fd)
+{
+	const long sysfs_magic = 0x62656572, proc_magic = 0x9fa0;
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		return;
+	if (fstatfs(fd, &sfs) != 0 || (long)sfs.f_type == sysfs_magic ||
+	    (long)sfs.f_type == proc_magic)
+		return;
+	if (ftruncate(fd, 0) != 0)
+		return;
+}
+
 int
 write_existing_file(const char *path, const char *text)
 {
@@ -52,6 +73,7 @@ write_existing_file(const char *path, const char *text)
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
+	truncate_plain_file(fd);
 	do {
 		n = write(fd, text, len);
 	} while (n < 0 && errno == EINTR);

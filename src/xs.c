@@ -140,12 +140,12 @@ read_key(struct xs_session *s, enum xs_key k)
 	if (val == NULL) {
 		if (!benign_errno(errno))
 			return false;
-		s->bad[k][0] = '\0';
+		s->bad_logged[k] = false;
 		set_value(s, k, false, 0);
 		return true;
 	}
 	if (xsval_parse_u64(val, len, key_defs[k].min, key_defs[k].max, &v, &why) == 0) {
-		s->bad[k][0] = '\0';
+		s->bad_logged[k] = false;
 		set_value(s, k, true, v);
 	} else {
 		char shown[sizeof(s->bad[k])];
@@ -156,12 +156,13 @@ read_key(struct xs_session *s, enum xs_key k)
 		for (unsigned i = 0; i < len && j + 4 < sizeof(shown) && i < 40; i++)
 			shown[j++] = (val[i] >= 0x20 && val[i] < 0x7f) ? val[i] : '?';
 		shown[j] = '\0';
-		if (strcmp(shown, s->bad[k]) != 0) {
+		if (!s->bad_logged[k] || strcmp(shown, s->bad[k]) != 0) {
 			log_warnx("xenstore: ignoring %s = \"%s\"%s: %s (allowed %llu..%llu)",
 			    key_defs[k].path, shown, len > 40 ? "..." : "", why,
 			    (unsigned long long)key_defs[k].min,
 			    (unsigned long long)key_defs[k].max);
 			strlcpy(s->bad[k], shown, sizeof(s->bad[k]));
+			s->bad_logged[k] = true;
 		}
 		set_value(s, k, false, 0);
 	}
@@ -172,7 +173,7 @@ read_key(struct xs_session *s, enum xs_key k)
 bool
 xs_session_ensure(struct xs_session *s, uint64_t now)
 {
-	char token[8];
+	char token[16];
 
 	if (s->state == XS_UP)
 		return true;
@@ -340,7 +341,7 @@ xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
 		s->publish_denied = true;
 		return;
 	}
-	if (err == EAGAIN || err == ENOSPC || err == E2BIG || err == EINVAL) {
+	if (err == EAGAIN || err == ENOSPC || err == E2BIG) {
 		if (err != s->publish_err)
 			log_warnx("xenstore: publishing stats under %s/ failed: %s; will retry",
 			    xs_session_stats_prefix(s), strerror(err));
