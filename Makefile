@@ -111,7 +111,14 @@ CHECK_TARGETS :=
 all: $(ALL_TARGETS)
 
 # Order matters: fast and local first, the guest boot last.
-check: all check-unit check-lint $(CHECK_TARGETS)
+CHECK_ORDER  := check-harness check-integration check-asan check-valgrind \
+		check-monitor check-install check-fuzz check-faults check-soak check-e2e
+CHECK_SUITES  = $(filter $(CHECK_TARGETS),$(CHECK_ORDER)) \
+		$(filter-out $(CHECK_ORDER),$(CHECK_TARGETS))
+
+check: all
+	@rm -rf $(RESULTS)
+	$(MAKE) --no-print-directory check-unit check-lint $(CHECK_SUITES)
 	@sh scripts/summary.sh $(RESULTS)
 
 clean:

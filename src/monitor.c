@@ -308,12 +308,16 @@ static void
 put_title(struct mbuf *b, const struct opts *o)
 {
 	char when[64] = "";
+	char line[160];
 	time_t t = time(NULL);
 	struct tm tm;
 
 	if (localtime_r(&t, &tm) != NULL)
 		(void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	mbuf_printf(b, "Every %gs: " PROG "    %s\033[K\n\033[K\n", o->interval_s, when);
+
+	snprintf(line, sizeof(line), "Every %gs: " PROG "    %s\033[K\n\033[K\n",
+	    o->interval_s, when);
+	mbuf_puts(b, line);
 }
 
 static int
@@ -354,8 +358,11 @@ run_watch(const struct opts *o, const char *xl)
 		}
 		if (err) {
 			/* Keep trying: xenstored may be restarting. */
-			if (tty)
-				mbuf_printf(&b, PROG ": %s; retrying\033[K\n\033[J", msg);
+			if (tty) {
+				mbuf_puts(&b, PROG ": ");
+				mbuf_puts(&b, msg);
+				mbuf_puts(&b, "; retrying\033[K\n\033[J");
+			}
 			else if (!failing)
 				fprintf(stderr, PROG ": %s; retrying\n", msg);
 			failing = true;

@@ -14,7 +14,6 @@
 #include "monitor.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,32 +67,6 @@ mbuf_puts(struct mbuf *b, const char *s)
 }
 
 void
-mbuf_printf(struct mbuf *b, const char *fmt, ...)
-{
-	char small[256];
-	va_list ap;
-	int n;
-
-	/* Most pieces are short: one pass into a stack buffer. */
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		mbuf_put(b, small, (size_t)n);
-		return;
-	}
-	mbuf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n > 0 && (size_t)n < b->cap - b->len)
-		b->len += (size_t)n;
-	b->p[b->len] = '\0';
-}
-
-void
 mbuf_free(struct mbuf *b)
 {
 	free(b->p);
@@ -113,10 +86,28 @@ put_spaces(struct mbuf *b, size_t n)
 	}
 }
 
-static void
-put_u64(struct mbuf *b, uint64_t v)
+void
+mbuf_put_u64(struct mbuf *b, uint64_t v)
 {
-	mbuf_printf(b, "%" PRIu64, v);
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	mbuf_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+/* s, then spaces up to width. */
+static void
+put_left(struct mbuf *b, const char *s, size_t width)
+{
+	size_t n = strlen(s);
+
+	mbuf_put(b, s, n);
+	if (n < width)
+		put_spaces(b, width - n);
 }
 
 /* --- snapshots ----------------------------------------------------- */
@@ -244,7 +235,16 @@ mon_put_json_string(struct mbuf *b, const char *s, size_t n)
 			/* Controls (C0, DEL, C1) and the JavaScript line
 			 * separators as \u escapes: nothing reaches a terminal. */
 			if (is_control(cp) || cp == 0x2028 || cp == 0x2029)
-				mbuf_printf(b, "\\u%04x", (unsigned)cp);
+			{
+				static const char hex[] = "0123456789abcdef";
+				char esc[6] = { '\\', 'u', '0', '0', hex[(cp >> 4) & 0xf], hex[cp & 0xf] };
+
+				if (cp > 0xff) {
+					esc[2] = hex[(cp >> 12) & 0xf];
+					esc[3] = hex[(cp >> 8) & 0xf];
+				}
+				mbuf_put(b, esc, sizeof(esc));
+			}
 			else
 				mbuf_put(b, s + i, len);
 			break;
@@ -351,7 +351,7 @@ put_cell(struct mbuf *b, uint64_t v, size_t width, bool hl)
 		put_spaces(b, width - n);
 	if (hl)
 		mbuf_puts(b, SGR_REV);
-	put_u64(b, v);
+	mbuf_put_u64(b, v);
 	if (hl)
 		mbuf_puts(b, SGR_NOREV);
 }
@@ -374,7 +374,7 @@ put_host_item(struct mbuf *b, bool *first, const char *label, uint64_t v,
 	mbuf_puts(b, label);
 	if (hl)
 		mbuf_puts(b, SGR_REV);
-	put_u64(b, v);
+	mbuf_put_u64(b, v);
 	if (hl)
 		mbuf_puts(b, SGR_NOREV);
 	mbuf_puts(b, " MiB");
@@ -426,7 +426,11 @@ mon_render_table(struct mbuf *b, const struct mon_snapshot *cur,
 		mbuf_puts(b, table_cols[c].head);
 	}
 	if (longfmt)
-		mbuf_printf(b, "  %-*s  name", SOURCE_WIDTH, "source");
+	{
+		mbuf_puts(b, "  ");
+		put_left(b, "source", SOURCE_WIDTH);
+		mbuf_puts(b, "  name");
+	}
 	end_line(b, ansi);
 
 	for (size_t i = 0; i < cur->ndom; i++) {
@@ -450,7 +454,7 @@ mon_render_table(struct mbuf *b, const struct mon_snapshot *cur,
 			hl = isnew || (p != NULL && p->source != d->source);
 			if (hl)
 				mbuf_puts(b, SGR_REV);
-			mbuf_printf(b, "%-*s", SOURCE_WIDTH, src != NULL ? src : "-");
+			put_left(b, src != NULL ? src : "-", SOURCE_WIDTH);
 			if (hl)
 				mbuf_puts(b, SGR_NOREV);
 			mbuf_puts(b, "  ");
@@ -503,9 +507,11 @@ static const char *const json_names[MF_COUNT] = {
 static void
 json_num(struct mbuf *b, const char *key, bool have, uint64_t v)
 {
-	mbuf_printf(b, ",\"%s\":", key);
+	mbuf_puts(b, ",\"");
+	mbuf_puts(b, key);
+	mbuf_puts(b, "\":");
 	if (have)
-		put_u64(b, v);
+		mbuf_put_u64(b, v);
 	else
 		mbuf_puts(b, "null");
 }
@@ -520,7 +526,9 @@ mon_render_json(struct mbuf *b, const struct mon_snapshot *s)
 	for (size_t i = 0; i < s->ndom; i++) {
 		const struct mon_domain *d = &s->dom[i];
 
-		mbuf_printf(b, "%s{\"domid\":%u,\"name\":", i > 0 ? "," : "", d->domid);
+		mbuf_puts(b, i > 0 ? ",{\"domid\":" : "{\"domid\":");
+		mbuf_put_u64(b, d->domid);
+		mbuf_puts(b, ",\"name\":");
 		if (d->have_name)
 			mon_put_json_string(b, d->name, d->name_len);
 		else
@@ -537,7 +545,7 @@ mon_render_json(struct mbuf *b, const struct mon_snapshot *s)
 	}
 	mbuf_puts(b, "],\"host\":{\"free_memory_mib\":");
 	if (h->have[MH_FREE_MIB])
-		put_u64(b, h->val[MH_FREE_MIB]);
+		mbuf_put_u64(b, h->val[MH_FREE_MIB]);
 	else
 		mbuf_puts(b, "null");
 	json_num(b, "tmem_idle_pages", h->have[MH_TMEM_IDLE_PAGES], h->val[MH_TMEM_IDLE_PAGES]);
@@ -585,13 +593,23 @@ static const struct pmetric guest_metrics[] = {
 static void
 prom_family(struct mbuf *b, const char *name, const char *type, const char *help)
 {
-	mbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	mbuf_puts(b, "# HELP ");
+	mbuf_puts(b, name);
+	mbuf_puts(b, " ");
+	mbuf_puts(b, help);
+	mbuf_puts(b, "\n# TYPE ");
+	mbuf_puts(b, name);
+	mbuf_puts(b, " ");
+	mbuf_puts(b, type);
+	mbuf_puts(b, "\n");
 }
 
 static void
 prom_labels(struct mbuf *b, const struct mon_domain *d)
 {
-	mbuf_printf(b, "{domid=\"%u\",name=\"", d->domid);
+	mbuf_puts(b, "{domid=\"");
+	mbuf_put_u64(b, d->domid);
+	mbuf_puts(b, "\",name=\"");
 	if (d->have_name)
 		mon_put_prom_label(b, d->name, d->name_len);
 	mbuf_put(b, "\"", 1);
@@ -604,8 +622,9 @@ prom_host(struct mbuf *b, const struct mon_host *h, enum mon_hfield f,
 	if (!h->have[f])
 		return;
 	prom_family(b, name, "gauge", help);
-	mbuf_printf(b, "%s ", name);
-	put_u64(b, h->val[f] * mult);
+	mbuf_puts(b, name);
+	mbuf_puts(b, " ");
+	mbuf_put_u64(b, h->val[f] * mult);
 	mbuf_put(b, "\n", 1);
 }
 
@@ -620,7 +639,9 @@ mon_render_prom(struct mbuf *b, const struct mon_snapshot *s)
 
 			mbuf_puts(b, "xenballoon_guest_info");
 			prom_labels(b, &s->dom[i]);
-			mbuf_printf(b, ",source=\"%s\"} 1\n", src != NULL ? src : "none");
+			mbuf_puts(b, ",source=\"");
+			mbuf_puts(b, src != NULL ? src : "none");
+			mbuf_puts(b, "\"} 1\n");
 		}
 	}
 	for (size_t m = 0; m < sizeof(guest_metrics) / sizeof(guest_metrics[0]); m++) {
@@ -638,7 +659,7 @@ mon_render_prom(struct mbuf *b, const struct mon_snapshot *s)
 			mbuf_puts(b, pm->name);
 			prom_labels(b, d);
 			mbuf_puts(b, "} ");
-			put_u64(b, d->val[pm->f] * pm->mult);
+			mbuf_put_u64(b, d->val[pm->f] * pm->mult);
 			mbuf_put(b, "\n", 1);
 		}
 	}

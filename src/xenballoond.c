@@ -4,6 +4,7 @@
  * events; everything else happens in engine.c. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -238,6 +239,7 @@ int
 main(int argc, char **argv)
 {
 	static struct engine engine;
+	static char config_abs[PATH_MAX], root_abs[PATH_MAX];
 	struct options o;
 	struct xb_config cfg;
 	struct balloon probe;
@@ -247,6 +249,12 @@ main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 	log_init(1, o.verbose, "xenballoond");
+	/* daemon() moves to /: keep relative paths meaning what they meant
+	 * (SIGHUP re-reads the config by this name). */
+	if (realpath(o.config, config_abs) != NULL)
+		o.config = config_abs;
+	if (o.root[0] != '\0' && realpath(o.root, root_abs) != NULL)
+		o.root = root_abs;
 	if (config_load(o.config, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "xenballoond: %s\n", err);
 		return 1;
