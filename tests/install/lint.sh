@@ -1,0 +1,49 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# lint.sh: the shell scripts pass shellcheck; the init script is plain
+# POSIX sh with a complete LSB header and no distribution's function
+# library, and parses under dash and busybox sh.
+#
+# shellcheck source=tests/install/lib/common.sh
+. "${TOP:-.}/tests/install/lib/common.sh"
+
+need_pkgs shellcheck dash
+need_busybox
+INIT=$GEN/xenballoond.init
+
+for f in "$INIT" "$TOP"/tests/install/*.sh "$TOP"/tests/install/lib/*.sh; do
+	out=$(cd "$TOP" && shellcheck -s sh -x "$f" 2>&1)
+	check "shellcheck ${f#"$TOP"/}" [ -z "$out" ] || show "$out"
+done
+
+check "init script: #!/bin/sh" [ "$(head -n 1 "$INIT")" = "#!/bin/sh" ]
+for sh in dash "busybox sh"; do
+	# shellcheck disable=SC2086 # a command with arguments
+	out=$($sh -n "$INIT" 2>&1)
+	check "init script parses under $sh" [ -z "$out" ] || show "$out"
+done
+
+header=$(sed -n '/^### BEGIN INIT INFO$/,/^### END INIT INFO$/p' "$INIT")
+check "init script: LSB header present" [ -n "$header" ]
+for field in Provides Required-Start Required-Stop Default-Start Default-Stop \
+	Short-Description Description; do
+	check "init script: LSB $field" contains "$header" "# $field:"
+done
+check "init script: Provides: xenballoond" contains "$header" "# Provides:          xenballoond"
+# sources_nothing FILE: no ". file" or "source file" at all.
+sources_nothing() {
+	! grep -Eq '^[[:space:]]*(\.|source)[[:space:]]+[^[:space:]]' "$1"
+}
+# no_distro_helpers FILE: none of the helpers one distribution provides.
+no_distro_helpers() {
+	! grep -Eqw 'start-stop-daemon|killproc|pidofproc|log_daemon_msg|log_end_msg|status_of_proc' "$1"
+}
+check "init script: sources no function library" sources_nothing "$INIT"
+check "init script: no start-stop-daemon, killproc, pidofproc, log_*_msg" \
+	no_distro_helpers "$INIT"
+usage=$(sh "$INIT" 2>&1)
+for a in start stop status restart try-restart reload force-reload; do
+	check "init script: usage lists $a" contains "$usage" "$a"
+done
+
+finish
