@@ -139,15 +139,16 @@ struct mbuf {
 
 void mbuf_put(struct mbuf *b, const char *s, size_t n);
 void mbuf_puts(struct mbuf *b, const char *s);
-void mbuf_printf(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mbuf_put_u64(struct mbuf *b, uint64_t v);
 void mbuf_free(struct mbuf *b);
 
 /* The seed's header, exactly. */
 #define MON_HEADER "id   mem-kb  tgt-kb  commit  swapin swapout    pgin    pgout  preswap  precache"
 
 /* The table: header, one row per domain, the host summary line. With
- * prev non-NULL, cells whose value differs from prev are highlighted
- * (reverse video), and each line ends with "clear to end of line". */
+ * prev non-NULL, cells whose value differs from prev (and the rows of
+ * domains prev lacks) are highlighted in reverse video; with ansi, each
+ * line ends with "erase to end of line" (drawing in place). */
 void mon_render_table(struct mbuf *b, const struct mon_snapshot *cur,
 		      const struct mon_snapshot *prev, bool longfmt, bool ansi);
 void mon_render_json(struct mbuf *b, const struct mon_snapshot *s);

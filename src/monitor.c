@@ -267,6 +267,10 @@ run_once(const struct opts *o, const char *xl)
 		return 1;
 	}
 	rc = take_snapshot(h, xl, &s);
+	if (rc < 0 && mon_stop) {
+		xs_close(h);
+		return 128 + mon_stop;
+	}
 	if (rc < 0) {
 		describe_xs_failure(msg, sizeof(msg), "cannot read", errno);
 		fprintf(stderr, PROG ": %s\n", msg);
@@ -332,6 +336,14 @@ run_watch(const struct opts *o, const char *xl)
 	int rc = 0;
 	char msg[512];
 
+	/* Not there at all: fail as a single run does. Lost later (a
+	 * xenstored restart): keep trying. */
+	h = connect_xs();
+	if (h == NULL) {
+		describe_xs_failure(msg, sizeof(msg), "cannot reach", errno);
+		fprintf(stderr, PROG ": %s\n", msg);
+		return 1;
+	}
 	if (tty)
 		fputs("\033[H\033[2J", stdout);
 	while (!mon_stop) {

@@ -199,6 +199,17 @@ is_control(uint32_t cp)
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
 
+/* \uXXXX for a code point of the Basic Multilingual Plane. */
+static void
+put_u_escape(struct mbuf *b, uint32_t cp)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char esc[6] = { '\\', 'u', hex[(cp >> 12) & 0xf], hex[(cp >> 8) & 0xf],
+			      hex[(cp >> 4) & 0xf], hex[cp & 0xf] };
+
+	mbuf_put(b, esc, sizeof(esc));
+}
+
 void
 mon_put_json_string(struct mbuf *b, const char *s, size_t n)
 {
@@ -235,16 +246,7 @@ mon_put_json_string(struct mbuf *b, const char *s, size_t n)
 			/* Controls (C0, DEL, C1) and the JavaScript line
 			 * separators as \u escapes: nothing reaches a terminal. */
 			if (is_control(cp) || cp == 0x2028 || cp == 0x2029)
-			{
-				static const char hex[] = "0123456789abcdef";
-				char esc[6] = { '\\', 'u', '0', '0', hex[(cp >> 4) & 0xf], hex[cp & 0xf] };
-
-				if (cp > 0xff) {
-					esc[2] = hex[(cp >> 12) & 0xf];
-					esc[3] = hex[(cp >> 8) & 0xf];
-				}
-				mbuf_put(b, esc, sizeof(esc));
-			}
+				put_u_escape(b, cp);
 			else
 				mbuf_put(b, s + i, len);
 			break;
@@ -317,8 +319,9 @@ static const struct tcol table_cols[] = {
 	{ "    pgout", 9, MF_PGPGOUT },
 	{ "  preswap", 9, MF_PRESWAP },
 	{ "  precache", 9, MF_PRECACHE },
-	/* -l */
-	{ "  dom0-tgt", 10, MF_TARGET },
+	/* -l: the seed's "  precache" is one wider than its column, so this
+	 * column is one wider than its piece, to end where its numbers end. */
+	{ "  dom0-tgt", 11, MF_TARGET },
 	{ "    max-kb", 10, MF_STATIC_MAX },
 };
 #define NCOLS_SHORT 9
