@@ -84,13 +84,13 @@ UNIT_NAMES   := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 UNIT_REL     := $(addprefix $(BUILD)/rel/tests/,$(UNIT_NAMES))
 UNIT_SAN     := $(addprefix $(BUILD)/san/tests/,$(UNIT_NAMES))
 
-$(BUILD)/rel/tests/%: tests/unit/%.c $(call objs,rel,$(LIB_SRCS)) $(call objs,rel,src/xs.c) | $(BUILD)/.deps-test
+$(BUILD)/rel/tests/%: tests/unit/%.c tests/unit/testutil.h $(call objs,rel,$(LIB_SRCS)) $(call objs,rel,src/xs.c) | $(BUILD)/.deps-test
 	@mkdir -p $(dir $@)
-	$(CC) $(XCFLAGS) $(CHECK_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS)
+	$(CC) $(XCFLAGS) $(CHECK_CFLAGS) -o $@ $(filter-out %.h,$^) $(CHECK_LIBS) $(PKG_LIBS)
 
-$(BUILD)/san/tests/%: tests/unit/%.c $(call objs,san,$(LIB_SRCS)) $(call objs,san,src/xs.c) | $(BUILD)/.deps-test
+$(BUILD)/san/tests/%: tests/unit/%.c tests/unit/testutil.h $(call objs,san,$(LIB_SRCS)) $(call objs,san,src/xs.c) | $(BUILD)/.deps-test
 	@mkdir -p $(dir $@)
-	$(CC) $(XCFLAGS) $(SAN_FLAGS) -O1 $(CHECK_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS)
+	$(CC) $(XCFLAGS) $(SAN_FLAGS) -O1 $(CHECK_CFLAGS) -o $@ $(filter-out %.h,$^) $(CHECK_LIBS) $(PKG_LIBS)
 
 RESULTS      := $(BUILD)/results
 

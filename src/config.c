@@ -333,7 +333,7 @@ config_parse(const char *text, size_t len, const char *name, struct xb_config *o
 int
 config_load(const char *path, struct xb_config *cfg, char *err, size_t errlen)
 {
-	static char buf[CONFIG_FILE_MAX + 1];
+	static char buf[CONFIG_FILE_MAX + 2]; /* one byte more tells "larger" */
 	ssize_t n;
 
 	n = read_small_file(path, buf, sizeof(buf));
@@ -341,11 +341,34 @@ config_load(const char *path, struct xb_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "%.256s: cannot read: %s", path, strerror(errno));
 		return -1;
 	}
-	if ((size_t)n >= CONFIG_FILE_MAX) {
+	if ((size_t)n > CONFIG_FILE_MAX) {
 		snprintf(err, errlen, "%.256s: larger than %zu bytes", path, CONFIG_FILE_MAX);
 		return -1;
 	}
 	return config_parse(buf, (size_t)n, path, cfg, err, errlen);
+}
+
+/* Print a value so that config_parse reads it back unchanged: as is when
+ * it is made of safe characters, else in single quotes, each ' written
+ * as '"'"' (shell style, which the parser accepts). */
+static void
+print_value(FILE *fp, const char *v)
+{
+	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_/.,:+@%=-";
+
+	if (*v != '\0' && strspn(v, safe) == strlen(v)) {
+		fputs(v, fp);
+		return;
+	}
+	fputc('\'', fp);
+	for (; *v; v++) {
+		if (*v == '\'')
+			fputs("'\"'\"'", fp);
+		else
+			fputc(*v, fp);
+	}
+	fputc('\'', fp);
 }
 
 void
@@ -371,7 +394,9 @@ config_print(FILE *fp, const struct xb_config *cfg)
 			break;
 		case K_PATH:
 		case K_STATSPATH:
-			fprintf(fp, "%s=%s\n", k->name, field);
+			fprintf(fp, "%s=", k->name);
+			print_value(fp, field);
+			fputc('\n', fp);
 			break;
 		}
 	}

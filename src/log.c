@@ -32,6 +32,9 @@ log_get_verbose(void)
 	return log_verbose;
 }
 
+static void vlog(int pri, const char *suffix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(int pri, const char *suffix, const char *fmt, va_list ap)
 {
