@@ -22,8 +22,12 @@ struct balloon {
 enum balloon_kind balloon_detect(struct balloon *b, const char *root);
 const char *balloon_kind_name(enum balloon_kind kind);
 
-/* Current allocation and the driver's target, in kB. 0 or -1 (errno). */
-int balloon_read(const struct balloon *b, uint64_t *current_kb, uint64_t *target_kb);
+/* Current allocation and the driver's target, in kB. 0, or -1 with errno
+ * set and *failed_path naming the file that could not be read. A number
+ * that does not end in the kernel's newline (current_kb) or lacks its
+ * " kB" unit (legacy) is refused with EINVAL. */
+int balloon_read(const struct balloon *b, uint64_t *current_kb, uint64_t *target_kb,
+		 const char **failed_path);
 
 /* Write a new target (kB; the legacy file takes bytes). 0 or -1 (errno). */
 int balloon_write_target(const struct balloon *b, uint64_t target_kb);

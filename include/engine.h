@@ -50,6 +50,7 @@ struct engine {
 
 	/* Log-once state: the last failure reported for each source. */
 	int err_meminfo, err_balloon_read, err_balloon_write, err_maxmem, err_preswap;
+	int err_preswap_write, err_vmstat, err_uptime;
 	bool warned_clamp_floor, warned_target_max;
 
 	/* Text buffers, kept here to stay off the stack. */

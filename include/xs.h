@@ -47,6 +47,7 @@ struct xs_handle;
 
 struct xs_session {
 	struct xs_handle *h;
+	int sock_fd;               /* the socket under h, -1 if none (xenbus) */
 	enum xs_state state;
 	uint64_t retry_at_ms;      /* when down: next connection attempt */
 	uint64_t backoff_ms;

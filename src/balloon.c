@@ -8,6 +8,7 @@
 
 #include <bsd/string.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,7 +75,10 @@ find_kb(const char *text, size_t len, const char *label, uint64_t *out)
 			start = i;
 			while (i < end && text[i] >= '0' && text[i] <= '9')
 				i++;
-			if (i > start && i - start <= 19) {
+			/* The unit must follow: a report cut in the middle of
+			 * its number would otherwise read as a tiny size. */
+			if (i > start && i - start <= 19 && end - i >= 3 &&
+			    memcmp(text + i, " kB", 3) == 0) {
 				const char *why;
 
 				return xsval_parse_u64(text + start, i - start, 0,
@@ -101,8 +105,11 @@ legacy_balloon_parse(const char *text, size_t len, uint64_t *current_kb, uint64_
 	return 0;
 }
 
+/* A sysfs number. whole_line: it must end in the newline the kernel
+ * always prints, so a value cut short (a stand-in file being rewritten)
+ * is refused rather than read as a smaller number. */
 static int
-read_kb_file(const char *path, uint64_t *out)
+read_kb_file(const char *path, bool whole_line, uint64_t *out)
 {
 	char buf[64];
 	const char *why;
@@ -110,7 +117,8 @@ read_kb_file(const char *path, uint64_t *out)
 
 	if (n < 0)
 		return -1;
-	if (xsval_parse_u64(buf, (size_t)n, 1, BALLOON_MAX_KB, out, &why) != 0) {
+	if ((whole_line && (n == 0 || buf[n - 1] != '\n')) ||
+	    xsval_parse_u64(buf, (size_t)n, 1, BALLOON_MAX_KB, out, &why) != 0) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -118,16 +126,20 @@ read_kb_file(const char *path, uint64_t *out)
 }
 
 int
-balloon_read(const struct balloon *b, uint64_t *current_kb, uint64_t *target_kb)
+balloon_read(const struct balloon *b, uint64_t *current_kb, uint64_t *target_kb,
+	     const char **failed_path)
 {
 	char buf[1024];
 	ssize_t n;
 
+	*failed_path = b->current_path;
 	switch (b->kind) {
 	case BALLOON_SYSFS:
-		if (read_kb_file(b->current_path, current_kb) != 0)
+		if (read_kb_file(b->current_path, true, current_kb) != 0)
 			return -1;
-		return read_kb_file(b->target_path, target_kb);
+		/* target_kb: what we wrote may lack the newline (stand-ins). */
+		*failed_path = b->target_path;
+		return read_kb_file(b->target_path, false, target_kb);
 	case BALLOON_LEGACY:
 		n = read_small_file(b->current_path, buf, sizeof(buf));
 		if (n < 0)

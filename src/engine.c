@@ -135,7 +135,10 @@ read_meminfo(struct engine *e, struct meminfo *mi)
 
 	if (n < 0)
 		err = errno ? errno : EIO;
-	else if (meminfo_parse(e->meminfo_text, (size_t)n, mi) != 0 || mi->mem_total_kb == 0)
+	else if (n == 0)
+		err = ENODATA;
+	else if (e->meminfo_text[n - 1] != '\n' ||   /* cut short: a torn last line */
+	    meminfo_parse(e->meminfo_text, (size_t)n, mi) != 0 || mi->mem_total_kb == 0)
 		err = EINVAL;
 	report(&e->err_meminfo, err, e->meminfo_path, "not ballooning until it reads right");
 	if (err != 0)
@@ -205,6 +208,7 @@ balloon_step(struct engine *e)
 	struct policy_in in = { 0 };
 	struct policy_out out;
 	uint64_t cur_kb, drv_kb, directed_kb;
+	const char *failed;
 	int err = 0;
 
 	if (!read_meminfo(e, &mi))
@@ -213,12 +217,21 @@ balloon_step(struct engine *e)
 	if (e->balloon.kind == BALLOON_NONE) {
 		/* --dry-run without a driver: pretend MemTotal is all we have. */
 		cur_kb = drv_kb = mi.mem_total_kb;
-	} else if (balloon_read(&e->balloon, &cur_kb, &drv_kb) != 0) {
-		report(&e->err_balloon_read, errno, e->balloon.current_path,
+	} else if (balloon_read(&e->balloon, &cur_kb, &drv_kb, &failed) != 0) {
+		report(&e->err_balloon_read, errno, failed,
 		    "cannot read the balloon; not ballooning");
 		return;
+	} else if (cur_kb < mi.mem_total_kb) {
+		/* The allocation always includes MemTotal: one of the two
+		 * readings is wrong, and a goal built on them could be too. */
+		if (e->err_balloon_read != ERANGE)
+			log_warnx("%s: %" PRIu64 " kB is below MemTotal %" PRIu64
+			    " kB: inconsistent readings; not ballooning",
+			    e->balloon.current_path, cur_kb, mi.mem_total_kb);
+		e->err_balloon_read = ERANGE;
+		return;
 	} else {
-		report(&e->err_balloon_read, 0, e->balloon.current_path, "");
+		report(&e->err_balloon_read, 0, "balloon driver", "");
 	}
 
 	in.mode = decide_mode(e, drv_kb, &directed_kb);
@@ -310,8 +323,20 @@ shrink_preswap(struct engine *e)
 	}
 	snprintf(buf, sizeof(buf), "%" PRIu64, target);
 	log_debug("preswap: %" PRIu64 " pages stable, shrinking to %" PRIu64, pages, target);
-	if (write_existing_file(e->preswap_path, buf) != 0)
-		report(&e->err_preswap, errno, e->preswap_path, "cannot shrink preswap");
+	report(&e->err_preswap_write, write_existing_file(e->preswap_path, buf) != 0 ? errno : 0,
+	    e->preswap_path, "could not shrink preswap");
+}
+
+/* A file we only publish: a missing or empty one is logged once and
+ * its last published copy left as it was. Returns its length or -1. */
+static ssize_t
+read_stat_file(const char *path, char *buf, size_t size, int *last_err)
+{
+	ssize_t n = read_small_file(path, buf, size);
+	int err = n < 0 ? (errno ? errno : EIO) : n == 0 ? ENODATA : 0;
+
+	report(last_err, err, path, "not publishing it");
+	return err == 0 ? n : -1;
 }
 
 static void
@@ -333,7 +358,8 @@ publish(struct engine *e, bool stats)
 		texts[XSS_MEMINFO] = e->meminfo_pub;
 	}
 	if (stats && e->cfg.send_vmstat) {
-		n = read_small_file(e->vmstat_path, e->vmstat_text, sizeof(e->vmstat_text));
+		n = read_stat_file(e->vmstat_path, e->vmstat_text, sizeof(e->vmstat_text),
+		    &e->err_vmstat);
 		if (n > 0) {
 			vmstat_trim(e->vmstat_text, (size_t)n, e->vmstat_pub,
 			    sizeof(e->vmstat_pub), XS_VALUE_MAX);
@@ -341,7 +367,8 @@ publish(struct engine *e, bool stats)
 		}
 	}
 	if (stats && e->cfg.send_uptime) {
-		n = read_small_file(e->uptime_path, e->uptime_text, sizeof(e->uptime_text));
+		n = read_stat_file(e->uptime_path, e->uptime_text, sizeof(e->uptime_text),
+		    &e->err_uptime);
 		if (n > 0) {
 			if (e->uptime_text[n - 1] == '\n')
 				e->uptime_text[n - 1] = '\0';

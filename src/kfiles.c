@@ -41,9 +41,10 @@ next_line(struct line_iter *it, const char **line, size_t *len)
 	return 1;
 }
 
-/* Parse the first run of digits after offset off in line; bounded. */
+/* Parse the first run of digits in s (after blanks); bounded. Sets *end
+ * to the index after the digits. */
 static int
-parse_number(const char *s, size_t len, uint64_t *out)
+parse_number(const char *s, size_t len, uint64_t *out, size_t *end)
 {
 	size_t i = 0;
 	uint64_t v = 0;
@@ -60,18 +61,35 @@ parse_number(const char *s, size_t len, uint64_t *out)
 	if (digits == 0)
 		return -1;
 	*out = v;
+	*end = i;
 	return 0;
 }
 
-/* If line starts with name followed by sep, parse the number after it. */
+/* If line starts with name followed by sep, parse the number after it.
+ * With unit, the number must be followed by blanks and that unit: a line
+ * torn in the middle of its number (a file read while it was cut) has
+ * no unit and is not taken. */
 static int
-match_field(const char *line, size_t len, const char *name, char sep, uint64_t *out)
+match_field(const char *line, size_t len, const char *name, char sep, const char *unit,
+	    uint64_t *out)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), end, ul;
+	const char *rest;
 
 	if (len <= n || memcmp(line, name, n) != 0 || line[n] != sep)
 		return 0;
-	return parse_number(line + n + 1, len - n - 1, out) == 0;
+	if (parse_number(line + n + 1, len - n - 1, out, &end) != 0)
+		return 0;
+	if (unit == NULL)
+		return 1;
+	rest = line + n + 1 + end;
+	len -= n + 1 + end;
+	while (len > 0 && (*rest == ' ' || *rest == '\t')) {
+		rest++;
+		len--;
+	}
+	ul = strlen(unit);
+	return len >= ul && memcmp(rest, unit, ul) == 0;
 }
 
 int
@@ -100,7 +118,7 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 
 			if (out->have & fields[i].bit)
 				continue;
-			if (match_field(line, n, fields[i].name, ':', &v)) {
+			if (match_field(line, n, fields[i].name, ':', "kB", &v)) {
 				*(uint64_t *)(void *)((char *)out + fields[i].off) = v;
 				out->have |= fields[i].bit;
 				break;
@@ -139,7 +157,7 @@ vmstat_parse(const char *text, size_t len, struct vmstat *out)
 
 			if (out->have & vm_fields[i].bit)
 				continue;
-			if (match_field(line, n, vm_fields[i].name, ' ', &v)) {
+			if (match_field(line, n, vm_fields[i].name, ' ', NULL, &v)) {
 				*(uint64_t *)(void *)((char *)out + vm_fields[i].off) = v;
 				out->have |= vm_fields[i].bit;
 				break;

@@ -4,9 +4,15 @@
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <xenstore.h>
 
 #include "log.h"
@@ -16,6 +22,79 @@
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
 #define TXN_RETRIES 5
+#define WATCHDOG_S 1
+
+/*
+ * The watchdog. libxenstore has no time-out: a xenstored that is alive
+ * but not answering (stopped, wedged) would block the daemon for ever,
+ * with no ballooning and no reaction to SIGTERM. Each batch of requests
+ * runs under a one-shot timer; if it fires, the handler shuts the
+ * session's socket down, the blocked call fails, and the session is
+ * marked down and retried like after a crash. Only a socket connection
+ * (dom0, tests) can be cut this way; the guest's /dev/xen/xenbus cannot.
+ */
+static volatile sig_atomic_t watchdog_fd = -1;
+static volatile sig_atomic_t watchdog_fired;
+
+static void
+watchdog_handler(int sig)
+{
+	int fd = watchdog_fd, saved = errno;
+
+	(void)sig;
+	if (fd >= 0) {
+		watchdog_fired = 1;
+		shutdown(fd, SHUT_RDWR);
+	}
+	errno = saved;
+}
+
+static void
+watchdog_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watchdog_handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+static void
+watchdog_arm(const struct xs_session *s)
+{
+	struct itimerval it = { .it_value = { .tv_sec = WATCHDOG_S } };
+
+	watchdog_fired = 0;
+	if (s->sock_fd < 0)
+		return;
+	watchdog_fd = s->sock_fd;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* Returns true when the watchdog cut the connection. */
+static bool
+watchdog_disarm(void)
+{
+	struct itimerval off = { 0 };
+
+	if (watchdog_fd >= 0)
+		setitimer(ITIMER_REAL, &off, NULL);
+	watchdog_fd = -1;
+	return watchdog_fired != 0;
+}
+
+/* The lowest free descriptor: where xs_open's socket() will land. */
+static int
+lowest_free_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
 
 static const struct {
 	const char *path;
@@ -65,7 +144,9 @@ xs_session_init(struct xs_session *s, const char *stats_path)
 {
 	memset(s, 0, sizeof(*s));
 	s->state = XS_DOWN;
+	s->sock_fd = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
+	watchdog_install();
 	strlcpy(s->stats_path, stats_path, sizeof(s->stats_path));
 }
 
@@ -87,6 +168,7 @@ mark_down(struct xs_session *s, const char *what)
 	if (s->h != NULL)
 		xs_close(s->h);
 	s->h = NULL;
+	s->sock_fd = -1;
 	s->state = XS_DOWN;
 	s->retry_at_ms = now_ms() + s->backoff_ms;
 	clear_cache(s);
@@ -98,6 +180,7 @@ xs_session_close(struct xs_session *s)
 	if (s->h != NULL)
 		xs_close(s->h);
 	s->h = NULL;
+	s->sock_fd = -1;
 	s->state = XS_DOWN;
 	clear_cache(s);
 }
@@ -170,15 +253,30 @@ read_key(struct xs_session *s, enum xs_key k)
 	return true;
 }
 
+static bool connect_session(struct xs_session *s, uint64_t now);
+
 bool
 xs_session_ensure(struct xs_session *s, uint64_t now)
 {
-	char token[16];
+	bool up;
 
 	if (s->state == XS_UP)
 		return true;
 	if (now < s->retry_at_ms)
 		return false;
+	up = connect_session(s, now);
+	if (watchdog_disarm() && s->state == XS_UP)
+		mark_down(s, "waiting for xenstored (no answer in time)");
+	return up && s->state == XS_UP;
+}
+
+static bool
+connect_session(struct xs_session *s, uint64_t now)
+{
+	struct stat st;
+	char token[16];
+	int fd = lowest_free_fd();
+
 	s->h = xs_open(0);
 	if (s->h == NULL) {
 		if (s->backoff_ms == BACKOFF_MIN_MS)
@@ -188,13 +286,18 @@ xs_session_ensure(struct xs_session *s, uint64_t now)
 		    s->backoff_ms * 2;
 		return false;
 	}
+	s->sock_fd = (fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) ? fd : -1;
+	watchdog_arm(s);
 	for (int k = 0; k < XSK_COUNT; k++) {
 		snprintf(token, sizeof(token), "%d", k);
 		s->requests++;
 		if (!xs_watch(s->h, key_defs[k].path, token) && !benign_errno(errno)) {
 			xs_close(s->h);
 			s->h = NULL;
-			s->retry_at_ms = now + s->backoff_ms;
+			s->sock_fd = -1;
+			s->retry_at_ms = now_ms() + s->backoff_ms;
+			s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+			    s->backoff_ms * 2;
 			return false;
 		}
 	}
@@ -226,13 +329,24 @@ xs_session_fd(const struct xs_session *s)
 	return s->state == XS_UP ? xs_fileno(s->h) : -1;
 }
 
+static void handle_events(struct xs_session *s);
+
 void
 xs_session_handle_events(struct xs_session *s)
 {
-	char **ev;
-
 	if (s->state != XS_UP)
 		return;
+	watchdog_arm(s);
+	handle_events(s);
+	if (watchdog_disarm() && s->state == XS_UP)
+		mark_down(s, "waiting for xenstored (no answer in time)");
+}
+
+static void
+handle_events(struct xs_session *s)
+{
+	char **ev;
+
 	while ((ev = xs_check_watch(s->h)) != NULL) {
 		const char *errstr = NULL;
 		long long k = strtonum(ev[XS_WATCH_TOKEN], 0, XSK_COUNT - 1, &errstr);
@@ -253,11 +367,22 @@ xs_session_handle_events(struct xs_session *s)
 	}
 }
 
+static void refresh(struct xs_session *s);
+
 void
 xs_session_refresh(struct xs_session *s)
 {
 	if (s->state != XS_UP)
 		return;
+	watchdog_arm(s);
+	refresh(s);
+	if (watchdog_disarm() && s->state == XS_UP)
+		mark_down(s, "waiting for xenstored (no answer in time)");
+}
+
+static void
+refresh(struct xs_session *s)
+{
 	if (!read_key(s, XSK_TARGET)) {
 		mark_down(s, "reading memory/target");
 		return;
@@ -327,6 +452,7 @@ xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
 			any = true;
 	if (!any)
 		return;
+	watchdog_arm(s);
 	err = publish_txn(s, texts);
 	if (err == EACCES && !s->fallback && strcmp(s->stats_path, XS_FALLBACK_PATH) != 0) {
 		log_warnx("xenstore: writing under %s/ is denied (stock toolstack); "
@@ -334,6 +460,10 @@ xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
 		s->fallback = true;
 		clear_cache(s);
 		err = publish_txn(s, texts);
+	}
+	if (watchdog_disarm()) {
+		mark_down(s, "waiting for xenstored (no answer in time)");
+		return;
 	}
 	if (err == EACCES) {
 		log_warnx("xenstore: writing under %s/ is denied too; not publishing stats",

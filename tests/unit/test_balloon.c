@@ -102,9 +102,9 @@ START_TEST(legacy_layout_variants)
 	ck_assert_int_eq(parse("Requested target:\t2048 kB\nCurrent allocation:\t4096 kB", &cur, &tgt), 0);
 	ck_assert_uint_eq(cur, 4096);
 	ck_assert_uint_eq(tgt, 2048);
-	/* No unit after the number. */
-	ck_assert_int_eq(parse("Current allocation:1024", &cur, &tgt), 0);
-	ck_assert_uint_eq(cur, 1024);
+	/* No unit after the number: a torn report, refused. */
+	ck_assert_int_eq(parse("Current allocation:1024", &cur, &tgt), -1);
+	ck_assert_int_eq(parse("Current allocation:1024 MB\n", &cur, &tgt), -1);
 	/* Zero is parsed (balloon_read rejects it). */
 	ck_assert_int_eq(parse("Current allocation: 0 kB\n", &cur, &tgt), 0);
 	ck_assert_uint_eq(cur, 0);
@@ -120,9 +120,11 @@ START_TEST(legacy_honours_len)
 
 	ck_assert_ptr_nonnull(t);
 	memcpy(t, full, cut);
-	ck_assert_int_eq(legacy_balloon_parse(t, cut, &cur, &tgt), 0);
-	ck_assert_uint_eq(cur, 262);
+	/* Cut inside the number: refused, never read as 262 kB. */
+	ck_assert_int_eq(legacy_balloon_parse(t, cut, &cur, &tgt), -1);
 	ck_assert_int_eq(legacy_balloon_parse(t, 10, &cur, &tgt), -1);
+	ck_assert_int_eq(legacy_balloon_parse(full, strlen(full), &cur, &tgt), 0);
+	ck_assert_uint_eq(cur, 262144);
 	free(t);
 }
 END_TEST
@@ -260,10 +262,11 @@ START_TEST(read_sysfs)
 {
 	struct balloon b;
 	uint64_t cur = 0, tgt = 0;
+	const char *failed = NULL;
 
 	make_sysfs("1048576\n", "786432\n");
 	ck_assert_int_eq(balloon_detect(&b, root), BALLOON_SYSFS);
-	ck_assert_int_eq(balloon_read(&b, &cur, &tgt), 0);
+	ck_assert_int_eq(balloon_read(&b, &cur, &tgt, &failed), 0);
 	ck_assert_uint_eq(cur, 1048576);
 	ck_assert_uint_eq(tgt, 786432);
 }
@@ -273,29 +276,30 @@ START_TEST(read_sysfs_bad_values)
 {
 	struct balloon b;
 	uint64_t cur, tgt;
+	const char *failed = NULL;
 
 	make_sysfs("abc\n", "1\n");
 	ck_assert_int_eq(balloon_detect(&b, root), BALLOON_SYSFS);
 	errno = 0;
-	ck_assert_int_eq(balloon_read(&b, &cur, &tgt), -1);
+	ck_assert_int_eq(balloon_read(&b, &cur, &tgt, &failed), -1);
 	ck_assert_int_eq(errno, EINVAL);
 
 	/* A zero allocation is nonsense. */
 	tu_write(under(SYSFS_CURRENT), "0\n");
 	errno = 0;
-	ck_assert_int_eq(balloon_read(&b, &cur, &tgt), -1);
+	ck_assert_int_eq(balloon_read(&b, &cur, &tgt, &failed), -1);
 	ck_assert_int_eq(errno, EINVAL);
 
 	tu_write(under(SYSFS_CURRENT), "");
 	errno = 0;
-	ck_assert_int_eq(balloon_read(&b, &cur, &tgt), -1);
+	ck_assert_int_eq(balloon_read(&b, &cur, &tgt, &failed), -1);
 	ck_assert_int_eq(errno, EINVAL);
 
 	/* Good current, bad target. */
 	tu_write(under(SYSFS_CURRENT), "4096\n");
 	tu_write(under(SYSFS_TARGET), "-1\n");
 	errno = 0;
-	ck_assert_int_eq(balloon_read(&b, &cur, &tgt), -1);
+	ck_assert_int_eq(balloon_read(&b, &cur, &tgt, &failed), -1);
 	ck_assert_int_eq(errno, EINVAL);
 }
 END_TEST
@@ -304,12 +308,13 @@ START_TEST(read_sysfs_file_gone)
 {
 	struct balloon b;
 	uint64_t cur, tgt;
+	const char *failed = NULL;
 
 	make_sysfs("4096\n", "4096\n");
 	ck_assert_int_eq(balloon_detect(&b, root), BALLOON_SYSFS);
 	ck_assert_int_eq(unlink(under(SYSFS_CURRENT)), 0);
 	errno = 0;
-	ck_assert_int_eq(balloon_read(&b, &cur, &tgt), -1);
+	ck_assert_int_eq(balloon_read(&b, &cur, &tgt, &failed), -1);
 	ck_assert_int_eq(errno, ENOENT);
 }
 END_TEST
@@ -318,23 +323,24 @@ START_TEST(read_legacy)
 {
 	struct balloon b;
 	uint64_t cur = 0, tgt = 0;
+	const char *failed = NULL;
 	char *t = tu_load_data("balloon-legacy-shrinking", NULL);
 
 	tu_write(under(BALLOON_LEGACY_FILE), t);
 	free(t);
 	ck_assert_int_eq(balloon_detect(&b, root), BALLOON_LEGACY);
-	ck_assert_int_eq(balloon_read(&b, &cur, &tgt), 0);
+	ck_assert_int_eq(balloon_read(&b, &cur, &tgt, &failed), 0);
 	ck_assert_uint_eq(cur, 524288);
 	ck_assert_uint_eq(tgt, 393216);
 
 	tu_write(under(BALLOON_LEGACY_FILE), "Current allocation: 0 kB\n");
 	errno = 0;
-	ck_assert_int_eq(balloon_read(&b, &cur, &tgt), -1);
+	ck_assert_int_eq(balloon_read(&b, &cur, &tgt, &failed), -1);
 	ck_assert_int_eq(errno, EINVAL);
 
 	tu_write(under(BALLOON_LEGACY_FILE), "nonsense\n");
 	errno = 0;
-	ck_assert_int_eq(balloon_read(&b, &cur, &tgt), -1);
+	ck_assert_int_eq(balloon_read(&b, &cur, &tgt, &failed), -1);
 	ck_assert_int_eq(errno, EINVAL);
 }
 END_TEST
@@ -343,10 +349,11 @@ START_TEST(read_none)
 {
 	struct balloon b;
 	uint64_t cur, tgt;
+	const char *failed = NULL;
 
 	ck_assert_int_eq(balloon_detect(&b, root), BALLOON_NONE);
 	errno = 0;
-	ck_assert_int_eq(balloon_read(&b, &cur, &tgt), -1);
+	ck_assert_int_eq(balloon_read(&b, &cur, &tgt, &failed), -1);
 	ck_assert_int_eq(errno, ENODEV);
 }
 END_TEST
@@ -356,6 +363,7 @@ START_TEST(write_sysfs_kb)
 	struct balloon b;
 	char *got;
 	uint64_t cur, tgt;
+	const char *failed = NULL;
 
 	make_sysfs("1048576\n", "1048576\n");
 	ck_assert_int_eq(balloon_detect(&b, root), BALLOON_SYSFS);
@@ -367,7 +375,7 @@ START_TEST(write_sysfs_kb)
 	got = tu_read(under(SYSFS_CURRENT));
 	ck_assert_str_eq(got, "1048576\n");
 	free(got);
-	ck_assert_int_eq(balloon_read(&b, &cur, &tgt), 0);
+	ck_assert_int_eq(balloon_read(&b, &cur, &tgt, &failed), 0);
 	ck_assert_uint_eq(tgt, 524288);
 }
 END_TEST

@@ -262,10 +262,14 @@ START_TEST(meminfo_no_trailing_newline)
 {
 	struct meminfo m;
 
-	ck_assert_int_eq(mi("MemTotal: 100 kB\nCommitted_AS: 50", &m), 0);
+	/* The last line complete with its unit: taken. */
+	ck_assert_int_eq(mi("MemTotal: 100 kB\nCommitted_AS: 50 kB", &m), 0);
 	ck_assert_uint_eq(m.committed_as_kb, 50);
-	ck_assert_int_eq(mi("Committed_AS: 50 kB\nMemTotal: 100", &m), 0);
-	ck_assert_uint_eq(m.mem_total_kb, 100);
+	/* Torn before the unit: that field is not taken. */
+	ck_assert_int_eq(mi("MemTotal: 100 kB\nCommitted_AS: 50", &m), -1);
+	ck_assert_uint_eq(m.have & MI_COMMITTED_AS, 0);
+	ck_assert_int_eq(mi("Committed_AS: 50 kB\nMemTotal: 100", &m), -1);
+	ck_assert_uint_eq(m.have & MI_MEMTOTAL, 0);
 }
 END_TEST
 
@@ -290,9 +294,10 @@ START_TEST(meminfo_honours_len)
 
 	ck_assert_ptr_nonnull(t);
 	memcpy(t, full, cut);
-	ck_assert_int_eq(meminfo_parse(t, cut, &m), 0);
+	/* Committed_AS torn to "6": refused, MemTotal still read. */
+	ck_assert_int_eq(meminfo_parse(t, cut, &m), -1);
 	ck_assert_uint_eq(m.mem_total_kb, 12345);
-	ck_assert_uint_eq(m.committed_as_kb, 6);
+	ck_assert_uint_eq(m.have & MI_COMMITTED_AS, 0);
 	/* Cut in the name: nothing. */
 	ck_assert_int_eq(meminfo_parse(t, 5, &m), -1);
 	ck_assert_uint_eq(m.have, 0);
