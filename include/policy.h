@@ -16,7 +16,8 @@
  * mark in kB (BEHAVIOR 3). */
 uint64_t policy_floor_mb(uint64_t maxmem_kb);
 
-/* One step toward goal: down by 1/down of the gap, up by 1/up of it. */
+/* One step toward goal: down by 1/down of the gap, up by 1/up of it.
+ * Selfballooning only: a directed target is applied as is. */
 uint64_t policy_step(uint64_t current_kb, uint64_t goal_kb, unsigned down, unsigned up);
 
 enum policy_mode { MODE_SELF, MODE_DIRECTED, MODE_IDLE };

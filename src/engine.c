@@ -267,8 +267,15 @@ balloon_step(struct engine *e)
 		    in.mode != MODE_IDLE && out.new_kb != drv_kb ? " (would write)" : "");
 		return;
 	}
-	if (in.mode == MODE_IDLE || out.new_kb == drv_kb)
+	if (in.mode == MODE_IDLE)
 		return;
+	if (out.new_kb == drv_kb) {
+		/* Already in effect (the kernel applied memory/target
+		 * itself): publish it as our target all the same. */
+		e->moved_once = true;
+		e->last_written_kb = out.new_kb;
+		return;
+	}
 	log_debug("%s: goal %" PRIu64 " current %" PRIu64 " floor %" PRIu64 " -> target %" PRIu64
 	    " kB", mode_names[in.mode], out.goal_kb, cur_kb, out.floor_kb, out.new_kb);
 	if (balloon_write_target(&e->balloon, out.new_kb) != 0)

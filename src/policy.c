@@ -9,6 +9,12 @@
  * momentary dip does not give memory away, and 1/up of it when growing,
  * so demand is met at once (up = 1 by default).
  *
+ * Directed ballooning is different: dom0's memory/target is applied as
+ * is (within the floor and the maximum). Every Xen balloon driver
+ * already follows memory/target by itself, at once; stepping toward it
+ * would drag the guest back from where the kernel just put it (measured
+ * in a real guest: xl mem-set 300m took 27 s instead of under one).
+ *
  * Everything is in balloon units. The balloon's allocation counts pages
  * the kernel keeps for itself and never shows in MemTotal; a goal built
  * from /proc/meminfo is moved into balloon units by adding that offset.
@@ -91,8 +97,11 @@ policy_decide(const struct policy_in *in, struct policy_out *out)
 		out->goal_kb = out->max_kb;
 		out->clamped_max = true;
 	}
-	out->new_kb = policy_step(in->current_kb, out->goal_kb,
-	    in->down_hysteresis, in->up_hysteresis);
+	if (in->mode == MODE_DIRECTED)
+		out->new_kb = out->goal_kb;
+	else
+		out->new_kb = policy_step(in->current_kb, out->goal_kb,
+		    in->down_hysteresis, in->up_hysteresis);
 	/* The step starts from the current allocation, which may itself sit
 	 * outside the bounds (dom0 moved it, or the floor rose): never write
 	 * a target outside them. */

@@ -244,17 +244,38 @@ def directed_target_followed_fast():
 
 
 @test
-def directed_steps_with_hysteresis():
-    """Directed mode shrinks by 1/down of the gap per tick, grows by 1/up."""
+def directed_applied_as_is():
+    """Directed mode applies dom0's target at once, whatever the
+    hysteresis (the kernel does too; stepping would fight it), within the
+    floor; and selftarget reports a target the kernel already applied."""
     with with_xsd("dirsteps") as xsd:
         g = Guest("dirsteps", xsd, "XENBALLOON_AUTO_DOWNHYSTERESIS=4\n"
-                  "XENBALLOON_MINMEM=64\n", mem_total=390000, current=400000)
+                  "XENBALLOON_AUTO_UPHYSTERESIS=4\nXENBALLOON_MINMEM=64\n",
+                  mem_total=390000, current=400000)
         with xsd.client() as c:
             c.write(HOME + "/memory/target", "200000")
             g.run("--once")
-            check(g.target() == 400000 - 200000 // 4,
-                  "one tick: target %s, wanted %d" % (g.target(), 350000))
-        return "400000 -> 350000 kB with down=4"
+            check(g.target() == 200000, "down: target %s, wanted 200000" % g.target())
+            g.set_balloon(200000, 200000)
+            g.set_meminfo(190000, 50000)
+            c.write(HOME + "/memory/target", "380000")
+            g.run("--once")
+            check(g.target() == 380000, "up: target %s, wanted 380000" % g.target())
+            # Below the floor (64 MB + offset 10000 kB = 75536 kB): held there.
+            g.set_balloon(380000, 380000)
+            g.set_meminfo(370000, 50000)
+            c.write(HOME + "/memory/target", "50000")
+            g.run("--once")
+            check(g.target() == 65536 + 10000, "floor: target %s" % g.target())
+            # The kernel already applied it: nothing to write, selftarget still set.
+            c.rm(HOME + "/memory/selftarget")
+            g.set_balloon(300000, 300000)
+            g.set_meminfo(290000, 50000)
+            c.write(HOME + "/memory/target", "300000")
+            g.run("--once")
+            st = c.read(HOME + "/memory/selftarget")
+            check(st == b"300000", "selftarget %r after the kernel applied 300000" % st)
+        return "200000 and 380000 applied in one tick with hysteresis 4; floor held"
 
 
 @test
