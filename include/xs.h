@@ -82,6 +82,8 @@ void xs_session_init(struct xs_session *s, const char *stats_path);
 /* Drop the cache and go back to the configured stats path (reload). */
 void xs_session_set_stats_path(struct xs_session *s, const char *stats_path);
 void xs_session_close(struct xs_session *s);
+/* At process exit: drop the caches, leave the connection to the kernel. */
+void xs_session_abandon(struct xs_session *s);
 
 /* When down and the back-off has passed, try to connect, register the
  * watches and read every key. Returns true when (now) up. */
@@ -93,8 +95,8 @@ int xs_session_fd(const struct xs_session *s);
 /* Drain pending watch events and re-read the keys they name. */
 void xs_session_handle_events(struct xs_session *s);
 
-/* Once a tick: re-read memory/target (also the liveness probe: a watch fd
- * never reports a dead xenstored) and any key still marked dirty. */
+/* Once a tick: notice a dead xenstored (a watch fd never reports it) and
+ * re-read any key a watch marked; no request when nothing changed. */
 void xs_session_refresh(struct xs_session *s);
 
 /* Publish texts[i] (NULL = leave alone) for each stat, writing only

@@ -103,7 +103,7 @@ engine_init(struct engine *e, const struct xb_config *cfg, const char *config_pa
 void
 engine_close(struct engine *e)
 {
-	xs_session_close(&e->xs);
+	xs_session_abandon(&e->xs);
 }
 
 static uint64_t
@@ -360,9 +360,16 @@ publish(struct engine *e, bool stats)
 		texts[XSS_SELFTARGET] = selftarget;
 	}
 	if (stats && e->cfg.send_meminfo && e->meminfo_text[0] != '\0') {
-		vmstat_trim(e->meminfo_text, strlen(e->meminfo_text), e->meminfo_pub,
-		    sizeof(e->meminfo_pub), XS_VALUE_MAX);
-		texts[XSS_MEMINFO] = e->meminfo_pub;
+		size_t len = strlen(e->meminfo_text);
+
+		/* /proc/meminfo fits a node; trim (whole lines) only if not. */
+		if (len <= XS_VALUE_MAX) {
+			texts[XSS_MEMINFO] = e->meminfo_text;
+		} else {
+			vmstat_trim(e->meminfo_text, len, e->meminfo_pub,
+			    sizeof(e->meminfo_pub), XS_VALUE_MAX);
+			texts[XSS_MEMINFO] = e->meminfo_pub;
+		}
 	}
 	if (stats && e->cfg.send_vmstat) {
 		n = read_stat_file(e->vmstat_path, e->vmstat_text, sizeof(e->vmstat_text),

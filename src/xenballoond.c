@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -247,6 +248,9 @@ main(int argc, char **argv)
 	char err[512];
 	int sigfd, status;
 
+	/* One malloc arena: libxenstore's reader thread would otherwise get
+	 * a second one, for the few small buffers it allocates. */
+	mallopt(M_ARENA_MAX, 1);
 	parse_args(argc, argv, &o);
 	log_init(1, o.verbose, "xenballoond");
 	/* daemon() moves to /: keep relative paths meaning what they meant

@@ -29,6 +29,7 @@ HOME = "/local/domain/0"          # a socket client is dom0
 BALLOON = "sys/devices/system/xen_memory/xen_memory0"
 TESTS = []
 OPTS = None
+LIVE = []          # every Guest started, so a failed test leaves no daemon
 
 
 def test(fn):
@@ -153,6 +154,7 @@ class Guest:
         return e
 
     def start(self, *extra):
+        LIVE.append(self)
         self.logf = open(self.log, "w")
         self.proc = subprocess.Popen(self.cmd(*extra), env=self.env(),
                                      stdin=subprocess.DEVNULL, stdout=self.logf,
@@ -669,6 +671,12 @@ def main():
             print("ok %s (%.1f s): %s" % (t.__name__, time.monotonic() - t0, detail), flush=True)
         except Exception as e:  # noqa: BLE001 - every failure is reported
             failed += 1
+            for g in LIVE:
+                if g.proc is not None:
+                    g.proc.kill()
+                    g.proc.wait()
+                    g.proc = None
+            del LIVE[:]
             print("FAIL %s (%.1f s): %s" % (t.__name__, time.monotonic() - t0, e), flush=True)
             if not isinstance(e, Fail):
                 traceback.print_exc()
