@@ -57,7 +57,6 @@ struct xs_session {
 	uint64_t backoff_ms;
 	bool ever_connected;
 	unsigned reconnects;       /* successful connections after the first */
-	unsigned long requests;    /* requests sent (for the benchmark) */
 
 	/* Values dom0 set, parsed; have[k] false when absent or bad. */
 	bool have[XSK_COUNT];
@@ -81,7 +80,6 @@ const char *xss_name(enum xs_stat s);
 void xs_session_init(struct xs_session *s, const char *stats_path);
 /* Drop the cache and go back to the configured stats path (reload). */
 void xs_session_set_stats_path(struct xs_session *s, const char *stats_path);
-void xs_session_close(struct xs_session *s);
 /* At process exit: drop the caches, leave the connection to the kernel. */
 void xs_session_abandon(struct xs_session *s);
 

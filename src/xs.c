@@ -184,17 +184,6 @@ xs_session_abandon(struct xs_session *s)
 	clear_cache(s);
 }
 
-void
-xs_session_close(struct xs_session *s)
-{
-	if (s->h != NULL)
-		xs_close(s->h);
-	s->h = NULL;
-	s->sock_fd = -1;
-	s->state = XS_DOWN;
-	clear_cache(s);
-}
-
 /* Errors that say nothing about the connection. */
 static bool
 benign_errno(int e)
@@ -227,7 +216,6 @@ read_key(struct xs_session *s, enum xs_key k)
 	uint64_t v;
 	char *val;
 
-	s->requests++;
 	val = xs_read(s->h, XBT_NULL, key_defs[k].path, &len);
 	s->dirty[k] = false;
 	if (val == NULL) {
@@ -300,7 +288,6 @@ connect_session(struct xs_session *s, uint64_t now)
 	watchdog_arm(s);
 	for (int k = 0; k < XSK_COUNT; k++) {
 		snprintf(token, sizeof(token), "%d", k);
-		s->requests++;
 		if (!xs_watch(s->h, key_defs[k].path, token) && !benign_errno(errno)) {
 			if (s->backoff_ms == BACKOFF_MIN_MS)
 				log_warn("xenstore: cannot watch %s; retrying", key_defs[k].path);
@@ -406,7 +393,6 @@ publish_txn(struct xs_session *s, const char *const texts[XSS_COUNT])
 		xs_transaction_t t;
 		int err = 0;
 
-		s->requests++;
 		t = xs_transaction_start(s->h);
 		if (t == XBT_NULL)
 			return errno ? errno : EIO;
@@ -416,11 +402,9 @@ publish_txn(struct xs_session *s, const char *const texts[XSS_COUNT])
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", xs_session_stats_prefix(s),
 			    stat_names[i]);
-			s->requests++;
-			if (!xs_write(s->h, t, path, texts[i], (unsigned)strlen(texts[i])))
+				if (!xs_write(s->h, t, path, texts[i], (unsigned)strlen(texts[i])))
 				err = errno ? errno : EIO;
 		}
-		s->requests++;
 		if (err != 0) {
 			xs_transaction_end(s->h, t, true);
 			return err;
