@@ -4,7 +4,9 @@
  * Invariants: the result is 0 or -1; on success the current allocation
  * and the target are at most 2^50 kB (so bytes fit in 64 bits), the
  * text has a line starting "Current allocation:", and the value equals
- * the one an independent reading of the first such line gives; on
+ * the one an independent reading of the first such line gives (its
+ * number must be followed by " kB": a report torn inside the number is
+ * refused, never read as a smaller size); on
  * failure the outputs are untouched.
  */
 #include <assert.h>
@@ -20,9 +22,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The first line that starts with label; its number after blanks, or
- * false when the line has no acceptable number. *found tells whether
- * such a line exists at all. */
+/* The first line that starts with label; its number after blanks, which
+ * must be followed by " kB", or false when the line has no acceptable
+ * number. *found tells whether such a line exists at all. */
 static bool
 oracle(const char *t, size_t len, const char *label, uint64_t *v, bool *found)
 {
@@ -43,6 +45,8 @@ oracle(const char *t, size_t len, const char *label, uint64_t *v, bool *found)
 				if (digits < 40)
 					acc = acc * 10 + (unsigned)(t[i] - '0');
 			if (digits == 0 || digits > 19 || acc > MAX_KB)
+				return false;
+			if (end - i < 3 || memcmp(t + i, " kB", 3) != 0)
 				return false;
 			*v = (uint64_t)acc;
 			return true;
