@@ -4,18 +4,21 @@
 set -u
 out=$1; flags=$2; shift 2
 pass=0; fail=0
+# The logs go beside the results folder, not into it (one file per suite).
+logs=$(dirname "$(dirname "$out")")/lint
+mkdir -p "$logs"
 # shellcheck disable=SC2086
-if clang-tidy --quiet "$@" -- -std=gnu11 $flags > "$out.tidy.log" 2>&1; then
+if clang-tidy --quiet "$@" -- -std=gnu11 $flags > "$logs/clang-tidy.log" 2>&1; then
 	pass=$((pass + 1)); echo "lint: clang-tidy clean"
 else
-	fail=$((fail + 1)); echo "lint: clang-tidy findings:"; cat "$out.tidy.log"
+	fail=$((fail + 1)); echo "lint: clang-tidy findings:"; cat "$logs/clang-tidy.log"
 fi
 # shellcheck disable=SC2086
 if cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	--inline-suppr --std=c11 -D__GNUC__ -Iinclude "$@" > "$out.cppcheck.log" 2>&1; then
+	--inline-suppr --std=c11 -D__GNUC__ -Iinclude "$@" > "$logs/cppcheck.log" 2>&1; then
 	pass=$((pass + 1)); echo "lint: cppcheck clean"
 else
-	fail=$((fail + 1)); echo "lint: cppcheck findings:"; cat "$out.cppcheck.log"
+	fail=$((fail + 1)); echo "lint: cppcheck findings:"; cat "$logs/cppcheck.log"
 fi
 mkdir -p "$(dirname "$out")"
 echo "$pass $fail" > "$out"

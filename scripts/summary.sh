@@ -5,6 +5,8 @@ set -eu
 dir=$1
 tp=0; tf=0
 for f in "$dir"/*; do
+	# Result files are named for their suite; anything else is not ours.
+	case "$(basename "$f")" in *.*) continue ;; esac
 	[ -f "$f" ] || continue
 	read -r p fl < "$f" || { echo "summary: unreadable result file $f" >&2; exit 1; }
 	printf '  %-16s %4d passed, %d failed\n' "$(basename "$f")" "$p" "$fl"
