@@ -268,6 +268,15 @@ xs_session_ensure(struct xs_session *s, uint64_t now)
 	return up && s->state == XS_UP;
 }
 
+/* A connection attempt failed: try again after the back-off, which
+ * doubles up to BACKOFF_MAX_MS until a connection succeeds. */
+static void
+retry_later(struct xs_session *s, uint64_t now)
+{
+	s->retry_at_ms = now + s->backoff_ms;
+	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+}
+
 static bool
 connect_session(struct xs_session *s, uint64_t now)
 {
@@ -279,9 +288,7 @@ connect_session(struct xs_session *s, uint64_t now)
 	if (s->h == NULL) {
 		if (s->backoff_ms == BACKOFF_MIN_MS)
 			log_warn("xenstore: cannot connect; selfballooning goes on, retrying");
-		s->retry_at_ms = now + s->backoff_ms;
-		s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-		    s->backoff_ms * 2;
+		retry_later(s, now);
 		return false;
 	}
 	s->sock_fd = (fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) ? fd : -1;
@@ -294,9 +301,7 @@ connect_session(struct xs_session *s, uint64_t now)
 			xs_close(s->h);
 			s->h = NULL;
 			s->sock_fd = -1;
-			s->retry_at_ms = now_ms() + s->backoff_ms;
-			s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-			    s->backoff_ms * 2;
+			retry_later(s, now_ms());
 			return false;
 		}
 	}
