@@ -18,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
+
 #define SGR_REV "\033[7m"
 #define SGR_NOREV "\033[27m"
 #define EL "\033[K" /* erase to the end of the line */
 #define NAME_WIDTH_MAX 40
-#define SOURCE_WIDTH 15 /* "data/xenballoon" */
+#define SOURCE_WIDTH (sizeof(XB_STATS_FALLBACK_PATH) - 1)
 
 /* --- mbuf ------------------------------------------------------------ */
 
@@ -124,9 +126,9 @@ mon_source_name(enum mon_source src)
 {
 	switch (src) {
 	case MS_MEMORY:
-		return "memory";
+		return XB_STATS_DEFAULT_PATH;
 	case MS_DATA:
-		return "data/xenballoon";
+		return XB_STATS_FALLBACK_PATH;
 	case MS_MIXED:
 		return "mixed";
 	case MS_NONE:
