@@ -1,4 +1,4 @@
-/* log.c - stderr in the foreground, syslog once daemonized. */
+/* log.c - stderr, or syslog once the daemon detaches (see log.h). */
 #include "log.h"
 
 #include <errno.h>
@@ -8,59 +8,66 @@
 #include <string.h>
 #include <syslog.h>
 
-static int log_stderr = 1;
+static bool log_stderr = true;
 static int log_verbose;
 
 void
-log_init(int to_stderr, int verbose, const char *ident)
+log_init(bool to_stderr, int verbose)
 {
 	log_stderr = to_stderr;
 	log_verbose = verbose;
 	if (!to_stderr)
-		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog(program_invocation_short_name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+static void vlog(int pri, int err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+/* err: an errno value whose text ends the line, 0 for none. */
+static void
+vlog(int pri, int err, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	char errtext[128] = "";
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (err != 0)
+		snprintf(errtext, sizeof(errtext), ": %s", strerror(err));
+	if (log_stderr) {
+		fprintf(stderr, "%s: %s%s%s\n", program_invocation_short_name,
+		    pri == LOG_WARNING ? "warning: " : "", msg, errtext);
+		fflush(stderr);
+	} else {
+		syslog(pri, "%s%s", msg, errtext);
+	}
 }
 
 void
-log_set_verbose(int verbose)
+log_errx(const char *fmt, ...)
 {
-	log_verbose = verbose;
-}
+	va_list ap;
 
-int
-log_get_verbose(void)
-{
-	return log_verbose;
-}
-
-static void vlog(int pri, const char *suffix, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
-
-static void
-vlog(int pri, const char *suffix, const char *fmt, va_list ap)
-{
-	char msg[1024];
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_stderr) {
-		const char *lvl = pri <= LOG_ERR ? "error: " :
-		    pri == LOG_WARNING ? "warning: " : "";
-		fprintf(stderr, "xenballoond: %s%s%s%s\n", lvl, msg,
-		    suffix ? ": " : "", suffix ? suffix : "");
-		fflush(stderr);
-	} else if (suffix) {
-		syslog(pri, "%s: %s", msg, suffix);
-	} else {
-		syslog(pri, "%s", msg);
-	}
+	va_start(ap, fmt);
+	vlog(LOG_ERR, 0, fmt, ap);
+	va_end(ap);
 }
 
 void
 log_warn(const char *fmt, ...)
 {
+	int err = errno;
 	va_list ap;
-	char err[128];
 
-	snprintf(err, sizeof(err), "%s", strerror(errno));
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, err, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warnc(int err, const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
 	vlog(LOG_WARNING, err, fmt, ap);
 	va_end(ap);
@@ -72,7 +79,7 @@ log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_WARNING, NULL, fmt, ap);
+	vlog(LOG_WARNING, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -82,7 +89,7 @@ log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_INFO, NULL, fmt, ap);
+	vlog(LOG_INFO, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -94,17 +101,16 @@ log_debug(const char *fmt, ...)
 	if (log_verbose < 1)
 		return;
 	va_start(ap, fmt);
-	vlog(LOG_DEBUG, NULL, fmt, ap);
+	vlog(LOG_DEBUG, 0, fmt, ap);
 	va_end(ap);
 }
 
 void
 fatal(const char *fmt, ...)
 {
+	int err = errno;
 	va_list ap;
-	char err[128];
 
-	snprintf(err, sizeof(err), "%s", strerror(errno));
 	va_start(ap, fmt);
 	vlog(LOG_ERR, err, fmt, ap);
 	va_end(ap);
@@ -117,7 +123,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_ERR, NULL, fmt, ap);
+	vlog(LOG_ERR, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "stats.h"
 
 #define SGR_REV "\033[7m"
@@ -35,8 +36,7 @@ mbuf_reserve(struct mbuf *b, size_t more)
 	char *np;
 
 	if (more > SIZE_MAX / 2 - b->len) {
-		fputs("xenballoon-monitor: output too large\n", stderr);
-		exit(1);
+		fatalx("output too large");
 	}
 	need = b->len + more + 1;
 	if (need <= b->cap)
@@ -46,8 +46,7 @@ mbuf_reserve(struct mbuf *b, size_t more)
 		ncap *= 2;
 	np = realloc(b->p, ncap);
 	if (np == NULL) {
-		fputs("xenballoon-monitor: out of memory\n", stderr);
-		exit(1);
+		fatalx("out of memory");
 	}
 	b->p = np;
 	b->cap = ncap;
