@@ -20,10 +20,9 @@ struct engine {
 	char config_path[PATH_MAX];
 	char root[PATH_MAX];
 	bool dry_run;
-	bool use_xenstore;
 
 	struct balloon balloon;
-	struct xs_session xs;
+	struct xs_session *xs;
 	struct preswap_state preswap;
 
 	char meminfo_path[PATH_MAX];
@@ -63,13 +62,23 @@ struct engine {
 
 /* Set paths under root and read the maxmem file; cfg is copied. */
 void engine_init(struct engine *e, const struct xb_config *cfg, const char *config_path,
-		 const char *root, bool dry_run, bool use_xenstore);
+		 const char *root, bool dry_run);
 
-/* A full tick (BEHAVIOR 7 order). */
+/* A full tick, in the order of README "How it works": maxmem mark,
+ * mode, balloon step, preswap, publish. */
 void engine_tick(struct engine *e);
 
-/* Values from xenstore changed between ticks: move the balloon now. */
-void engine_react(struct engine *e);
+/* For the main loop, the xenstore session as a source of input: the
+ * descriptor to poll (-1: none now), when to call without input (the next
+ * connection attempt; UINT64_MAX: never), and the call, which reads the
+ * watch events or reconnects and, when dom0 changed a value, moves the
+ * balloon at once instead of at the next tick. */
+int engine_xs_fd(const struct engine *e);
+uint64_t engine_xs_deadline_ms(const struct engine *e);
+void engine_xs_dispatch(struct engine *e, short revents, uint64_t now_ms);
+
+/* "sysfs" or "legacy": the balloon driver found at start. */
+const char *engine_balloon_name(const struct engine *e);
 
 /* The tick length in ms (config, or dom0's memory/interval). */
 uint64_t engine_interval_ms(const struct engine *e);
