@@ -50,7 +50,8 @@ harness: $(XEN_STAMP) $(XSD_SHIM)
 
 check-harness: harness | $(BUILD)/.deps-test
 	@mkdir -p $(RESULTS)
-	$(XSD_ENV) $(PYTHON) tests/harness/selftest.py $(RESULTS)/harness $(BUILD)/harness/run
+	$(XSD_ENV) $(PYTEST) tests/harness/selftest.py --result $(RESULTS)/harness \
+		--suite harness --workdir $(BUILD)/harness
 
 CHECK_TARGETS += check-harness
 

@@ -102,7 +102,7 @@ class Tally:
         if self.details:
             tr.section("measured")
             for name, detail in self.details:
-                tr.write_line("%s: %s" % (name, detail))
+                tr.write_line(detail if name is None else "%s: %s" % (name, detail))
         if self.broken:
             tr.write_line("did not collect: %s" % ", ".join(self.broken), red=True)
         passed, failed = getattr(self, "final", self.counts())
@@ -121,6 +121,13 @@ def pytest_configure(config):
 def opts(request):
     """The command-line options (pytest_addoption above)."""
     return request.config.option
+
+
+@pytest.fixture(scope="session")
+def report(request):
+    """report(line): a line for the "measured" section at the end."""
+    tally = request.config.pluginmanager.get_plugin("xenballoond-tally")
+    return lambda line: tally.details.append((None, line))
 
 
 @pytest.fixture(scope="session")
