@@ -15,8 +15,8 @@ fault, watch, clear it, watch it recover. Asserted for each:
     maximum ("wrong writes", counted over the whole run, must be 0);
   * it resumes normal behaviour when the fault clears.
 
-The floor and maximum come from the test's own inputs (BEHAVIOR 3 and 4,
-balloon units): floor = XENBALLOON_MINMEM * 1024 + (current_kb - MemTotal),
+The floor and maximum come from the test's own inputs (xenballoond(8),
+in balloon units): floor = XENBALLOON_MINMEM * 1024 + (current_kb - MemTotal),
 maximum = memory/static-max. Every target the daemon writes is seen two
 ways: the LD_PRELOAD recorder (faultinj.so) logs each write(2) to the
 balloon file with its bytes, and a sampler thread reads the file every
@@ -55,7 +55,7 @@ PRESWAP = "proc/sys/vm/preswap"
 
 # The fake guest's numbers (kB). The balloon's allocation is OFFSET above
 # MemTotal (the kernel's own pages), so every goal and the floor are
-# moved up by OFFSET (BEHAVIOR 4).
+# moved up by OFFSET (as xenballoond(8) says).
 CURRENT = 257000
 OFFSET = 57000
 MINMEM_MB = 100

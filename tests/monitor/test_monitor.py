@@ -80,7 +80,7 @@ def build(request, shared_xenstored):
 
 
 def row(domid, tot=0, tgt=0, cmt=0, sin=0, sout=0, pgin=0, pgout=0, preswap=0, precache=0):
-    """The seed's printf, exactly."""
+    """The printf of Xen 3.4's xenballoon-monitor, exactly."""
     return "%2d %8d%8d%8d%7d%8d%9d%9d%9d%9d" % (domid, tot, tgt, cmt, sin, sout, pgin, pgout,
                                                  preswap, precache)
 
@@ -393,7 +393,7 @@ def test_host_partial():
     # short (not --long) style G= line without Ec:
     set_xl(tmem="G=Tt:1,Te:0,Cf:0,Af:0,Pf:0,Ta:513,Lm:0,Et:0,Ea:0,Rt:0,Ra:0,Rx:0,Fp:0\n")
     assert lines_of(ok_out(xl=fake_xl()))[-1] == "Idle tmem: 2 MiB", "idle only"
-    # free_memory 0 is a value (the seed's sed dropped it)
+    # free_memory 0 is a value (Xen 3.4's sed dropped it)
     set_xl(info="free_memory            : 0\n")
     assert lines_of(ok_out(xl=fake_xl()))[-1] == "Free memory: 0 MiB", "zero free"
 
@@ -458,14 +458,14 @@ def right_edges(line):
     return [m.end() for m in re.finditer(r"\S+", line)]
 
 
-# The seed's header and printf disagree by one column for swapin, swapout
+# Xen 3.4's header and printf disagree by one column for swapin, swapout
 # and precache (their labels end one column right of the numbers); both
 # are kept exactly, so the skew stays when columns widen.
-SEED_SKEW = [0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0]
+XEN34_SKEW = [0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0]
 
 
 def header_edges_as_rows(hdr, n):
-    return [e - k for e, k in zip(right_edges(hdr)[:n], SEED_SKEW)]
+    return [e - k for e, k in zip(right_edges(hdr)[:n], XEN34_SKEW)]
 
 
 def test_wide_numbers_never_truncated():
@@ -494,7 +494,7 @@ def test_wide_numbers_never_truncated():
 
 
 def test_default_widths_match_seed():
-    """With numbers that fit, the widths are the seed's: its header, and
+    """With numbers that fit, the widths are Xen 3.4's: its header, and
     each number right-aligned in "%2d %8d%8d%8d%7d%8d%9d%9d%9d%9d"."""
     clear_domains()
     full_domain(9, 99999999, 9999999, 9999999, 999999, 9999999, 99999999, 99999999, 99999999)
@@ -502,7 +502,7 @@ def test_default_widths_match_seed():
     assert lines == [HEADER, row(9, 99999999, 9999999, 9999999, 999999, 9999999, 99999999,
                             99999999, 99999999)], (
         "max widths that fit")
-    # one digit more in tgt-kb would touch mem-kb in the seed's printf:
+    # one digit more in tgt-kb would touch mem-kb in Xen 3.4's printf:
     # here the column widens and keeps a space
     full_domain(9, 99999999, 12345678, 1, 1, 1, 1, 1, 1)
     lines = lines_of(ok_out())
