@@ -264,7 +264,7 @@ def soak_run(request, opts, workdir, report):
     return out
 
 
-def check(soak_run, key):
+def outcome(soak_run, key):
     assert key in soak_run, "the run ended before this check"
     ok, text = soak_run[key]
     assert ok, text
@@ -272,39 +272,39 @@ def check(soak_run, key):
 
 
 def test_daemon_runs_under_memcheck(soak_run):
-    return check(soak_run, "memcheck")
+    return outcome(soak_run, "memcheck")
 
 
 test_daemon_runs_under_memcheck.runs = ["valgrind"]
 
 
 def test_exit_status_after_the_ticks(soak_run):
-    return check(soak_run, "exit")
+    return outcome(soak_run, "exit")
 
 
 def test_no_memory_error_report(soak_run):
-    return check(soak_run, "reports")
+    return outcome(soak_run, "reports")
 
 
 def test_every_event_happened(soak_run):
-    return check(soak_run, "events")
+    return outcome(soak_run, "events")
 
 
 def test_two_restarts_republished(soak_run):
-    return check(soak_run, "restarts")
+    return outcome(soak_run, "restarts")
 
 
 def test_connected_again_logged_twice(soak_run):
-    return check(soak_run, "again")
+    return outcome(soak_run, "again")
 
 
 def test_reloads_good_bad_good(soak_run):
-    return check(soak_run, "reloads")
+    return outcome(soak_run, "reloads")
 
 
 def test_targets_within_bounds(soak_run):
-    return check(soak_run, "bounds")
+    return outcome(soak_run, "bounds")
 
 
 def test_balloon_moved(soak_run):
-    return check(soak_run, "moved")
+    return outcome(soak_run, "moved")
