@@ -962,6 +962,12 @@ def garbage_key(env, g, c, key, bad, probe, need_log=True):
     for v in bad:
         m = g.mark()
         c.write(HOME + "/memory/" + key, v)
+        # The daemon answers the watch at once, but on a loaded machine
+        # "at once" can be later than any fixed sleep: wait for the line
+        # (or, where none is wanted, for a while), then a little more so
+        # that a second line would have shown.
+        if need_log:
+            wait_for(lambda: g.warnings_since(m), 3.0)
         time.sleep(0.15)
         g.alive("after memory/%s = %r" % (key, v))
         assert probe(), "acted on memory/%s = %r" % (key, v[:40])
