@@ -23,7 +23,8 @@ PYTHON       ?= /usr/bin/python3
 PKGS         := xenstore libbsd
 
 BUILD_DEPS   := build-essential pkg-config libxen-dev libbsd-dev
-TEST_DEPS    := check valgrind clang clang-tidy cppcheck python3 xenstore-utils
+TEST_DEPS    := check valgrind clang clang-tidy cppcheck python3 python3-pytest \
+		xenstore-utils shellcheck
 
 # Recursively expanded: pkg-config only runs once the dependencies exist.
 PKG_CFLAGS    = $(shell pkg-config --cflags $(PKGS))
