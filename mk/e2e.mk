@@ -19,7 +19,16 @@ $(E2E_DIR)/.fetched: tests/e2e/fetch.sh
 
 e2e-bins: $(PROGS)
 
-e2e-initramfs: e2e-bins $(E2E_DIR)/.fetched
+# The systemd guest: a Debian 12 root (mmdebstrap, cached as
+# $(E2E_DIR)/debroot.tar) with the package of `make deb` installed by dpkg.
+# E2E_DEB=FILE installs another build of the package instead.
+E2E_DEB      ?= $(DEB_FILE)
+e2e-debguest: $(if $(filter command line environment,$(origin E2E_DEB)),,deb) $(E2E_DIR)/.fetched
+	sh tests/e2e/build-debguest.sh $(E2E_DIR) $(E2E_DEB)
+
+# The SysV guest runs the init script; dom0 checks the unit's ExecCondition.
+e2e-initramfs: e2e-bins e2e-debguest $(E2E_DIR)/.fetched \
+		$(GEN_INIT) $(GEN_UNIT)
 	sh tests/e2e/build-initramfs.sh $(E2E_DIR) $(BUILD)
 
 check-e2e: e2e-initramfs
@@ -33,4 +42,4 @@ demo: e2e-initramfs
 
 CHECK_TARGETS += check-e2e
 
-.PHONY: e2e demo check-e2e e2e-bins e2e-initramfs
+.PHONY: e2e demo check-e2e e2e-bins e2e-initramfs e2e-debguest

@@ -110,6 +110,48 @@ cpio_of() {
 	mv "$2.tmp" "$2"
 }
 
+# sysv_into DIR: busybox init (rdinit=/sbin/init) with an rc that starts the
+# daemon through the project's SysV init script, as a SysV guest's would;
+# /init (guest-init.sh) then runs as the test agent. Unused when the guest
+# boots with rdinit=/init.
+sysv_into() {
+	mkdir -p "$1/etc/init.d" "$1/dev"
+	cat > "$1/etc/inittab" <<'EOF'
+::sysinit:/etc/init.d/rcS
+::once:/init
+::shutdown:/etc/init.d/xenballoond stop
+EOF
+	cat > "$1/etc/init.d/rcS" <<'EOF'
+#!/bin/sh
+/init config /etc/sysconfig/xenballoon.conf
+/etc/init.d/xenballoond start
+echo "rcS: /etc/init.d/xenballoond start: exit $?"
+EOF
+	chmod 755 "$1/etc/init.d/rcS"
+	[ -e "$1/dev/console" ] || mknod -m 600 "$1/dev/console" c 5 1
+	if [ -f "$BUILD/gen/xenballoond.init" ]; then
+		cp "$BUILD/gen/xenballoond.init" "$1/etc/init.d/xenballoond"
+		chmod 755 "$1/etc/init.d/xenballoond"
+	else
+		say "guest: $BUILD/gen/xenballoond.init not generated: the SysV guest has no init script"
+	fi
+}
+
+# guests_into DIR: what dom0 needs for the init-system guests (guests.sh):
+# the Debian guest of build-debguest.sh (about 90 MB more to unpack at
+# dom0's boot, a few seconds under TCG) and the unit, for its dom0 check.
+guests_into() {
+	cp "$HERE/guests.sh" "$1/e2e/guests.sh"
+	if [ -f "$E2E/debguest.cpio" ]; then
+		cp "$E2E/debguest.cpio" "$1/e2e/debguest.cpio"
+	else
+		say "dom0: $E2E/debguest.cpio not built: the systemd guest cannot run"
+	fi
+	if [ -f "$BUILD/gen/xenballoond.service" ]; then
+		cp "$BUILD/gen/xenballoond.service" "$1/e2e/xenballoond.service"
+	fi
+}
+
 rm -rf "$STAGE"
 mkdir -p "$STAGE"
 
@@ -136,6 +178,7 @@ else
 fi
 copy_file "$G" "$HERE/guest-init.sh" init
 chmod 755 "$G/init"
+sysv_into "$G"
 cpio_of "$G" "$E2E/guest.cpio"
 
 # --- dom0 -------------------------------------------------------------------
@@ -179,6 +222,7 @@ cp "$HERE/scenarios.sh" "$D/e2e/scenarios.sh"
 cp "$HERE/demo.sh" "$D/e2e/demo.sh"
 cp "$HERE/lib.sh" "$D/e2e/lib.sh"
 chmod 755 "$D/init" "$D/e2e/scenarios.sh" "$D/e2e/demo.sh"
+guests_into "$D"
 if [ -x "$BUILD/xenballoon-monitor" ]; then
 	copy_bin "$D" "$BUILD/xenballoon-monitor" usr/sbin/xenballoon-monitor
 	say "dom0: $BUILD/xenballoon-monitor included"

@@ -25,11 +25,13 @@ echo "E2E DOM0-UP $(cut -d' ' -f1 /proc/uptime)"
 
 mode="test"
 watchdog=300
+only=""
 # shellcheck disable=SC2013 # the kernel's command line is words
 for tok in $(cat /proc/cmdline); do
 	case $tok in
 	e2e_mode=*) mode=${tok#e2e_mode=} ;;
 	e2e_watchdog=*) watchdog=${tok#e2e_watchdog=} ;;
+	e2e_only=*) only=${tok#e2e_only=} ;;
 	esac
 done
 
@@ -37,9 +39,12 @@ finish() {
 	# The files the host keeps, then power off (QEMU exits: -no-reboot).
 	for f in /var/log/xen/console/guest-*.log; do
 		[ -f "$f" ] || continue
-		echo "E2E-BEGIN guest-console"
+		n=$(basename "$f" .log)
+		n=console-${n#guest-}
+		[ "$n" = console-e2eguest ] && n=guest-console
+		echo "E2E-BEGIN $n"
 		tr -d '\r' < "$f"
-		echo "E2E-END guest-console"
+		echo "E2E-END $n"
 	done
 	for f in /tmp/e2e/*.log; do
 		[ -f "$f" ] || continue
@@ -84,6 +89,9 @@ echo "E2E XEN-UP $(cut -d' ' -f1 /proc/uptime)"
 
 case $mode in
 demo) sh /e2e/demo.sh ;;
-*) sh /e2e/scenarios.sh ;;
+*)
+	[ "$only" = guests ] || sh /e2e/scenarios.sh
+	sh /e2e/guests.sh
+	;;
 esac
 finish

@@ -6,7 +6,7 @@
 #   E2E_DIR/kver    the guest/dom0 kernel's release, e.g. 6.1.0-56-amd64
 #
 # On the host it installs what QEMU needs to run the machine when missing:
-# qemu-system-x86 busybox-static cpio (as root, through apt-get).
+# qemu-system-x86 busybox-static cpio mmdebstrap (as root, through apt-get).
 # Idempotent: a second run with everything present touches no network.
 set -eu
 
@@ -34,6 +34,8 @@ if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install 
 	host_pkgs="$host_pkgs busybox-static"
 fi
 command -v cpio >/dev/null 2>&1 || host_pkgs="$host_pkgs cpio"
+# The systemd guest's Debian root (build-debguest.sh).
+command -v mmdebstrap >/dev/null 2>&1 || host_pkgs="$host_pkgs mmdebstrap"
 if [ -n "$host_pkgs" ]; then
 	[ "$(id -u)" -eq 0 ] || die "missing host packages:$host_pkgs (run apt-get install$host_pkgs as root)"
 	say "installing on the host:$host_pkgs"

@@ -16,15 +16,45 @@
 #   - runs commands dom0 writes to data/e2e/cmd: "ID memload ARGS" (result
 #     in data/e2e/result: "ID rc=N oom=N <memload's last line>") or
 #     "ID sh COMMAND" (result: "ID rc=N <last line of output>").
+#
+# With xbinit=service on the command line the guest's own init system
+# (systemd, or busybox init running /etc/init.d/xenballoond from its rc)
+# runs the daemon: this script is then only the agent above, started by
+# that init, and reports the daemon from its pidfile. `guest-init.sh
+# config FILE` writes the xb_ configuration to FILE and exits (for an rc).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu
 
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
-mkdir -p /var && ln -s /run /var/run 2>/dev/null
+# What an init system has mounted already stays as it is.
+mountpoint -q /proc || mount -t proc proc /proc
+mountpoint -q /sys || mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+mountpoint -q /run || mount -t tmpfs tmpfs /run
+mountpoint -q /tmp || mount -t tmpfs tmpfs /tmp
+mkdir -p /var
+[ -e /var/run ] || ln -s /run /var/run
+
+# write_config FILE: the xb_KEY=VALUE tokens of the command line, as
+# XENBALLOON_KEY=VALUE lines.
+write_config() {
+	: > "$1"
+	# shellcheck disable=SC2013 # the kernel's command line is words
+	for tok in $(cat /proc/cmdline); do
+		case $tok in
+		xb_*=*)
+			k=${tok%%=*}
+			echo "XENBALLOON_${k#xb_}=${tok#*=}" >> "$1"
+			;;
+		esac
+	done
+}
+if [ "${1:-}" = config ]; then
+	mkdir -p "$(dirname "$2")"
+	write_config "$2"
+	exit 0
+fi
+by_init=0
+grep -qw xbinit=service /proc/cmdline && by_init=1
 
 # Boot messages stay quiet (loglevel=4); from here on the kernel's info
 # lines (a process killed by a signal, the OOM killer) reach the console.
@@ -33,15 +63,12 @@ echo "guest: init at $(cut -d' ' -f1 /proc/uptime) s, $(grep MemTotal /proc/memi
 
 B=/sys/devices/system/xen_memory/xen_memory0
 CFG=/etc/xenballoon.conf
-: > "$CFG"
+[ "$by_init" = 1 ] && CFG=/etc/sysconfig/xenballoon.conf
+[ "$by_init" = 1 ] || write_config "$CFG"
 opts=""
 # shellcheck disable=SC2013 # the kernel's command line is words
 for tok in $(cat /proc/cmdline); do
 	case $tok in
-	xb_*=*)
-		k=${tok%%=*}
-		echo "XENBALLOON_${k#xb_}=${tok#*=}" >> "$CFG"
-		;;
 	xbopt=*)
 		opts=$(echo "${tok#xbopt=}" | tr , ' ')
 		;;
@@ -51,14 +78,18 @@ echo "guest: $CFG:"
 sed 's/^/guest:   /' "$CFG"
 
 # The init script's job: seed the maxmem high-water mark.
-MAXMEMFILE=$(sed -n 's/^XENBALLOON_MAXMEMFILE=//p' "$CFG")
-[ -n "$MAXMEMFILE" ] || MAXMEMFILE=/var/run/xenballoon-maxmem
-awk '/^MemTotal:/{print $2}' /proc/meminfo > "$MAXMEMFILE"
+if [ "$by_init" = 0 ]; then
+	MAXMEMFILE=$(sed -n 's/^XENBALLOON_MAXMEMFILE=//p' "$CFG")
+	[ -n "$MAXMEMFILE" ] || MAXMEMFILE=/var/run/xenballoon-maxmem
+	awk '/^MemTotal:/{print $2}' /proc/meminfo > "$MAXMEMFILE"
+fi
 
 xsw() { xenstore-write "$@" 2>/dev/null; }
 
 dpid=""
-if [ -x /usr/sbin/xenballoond ]; then
+if [ "$by_init" = 1 ]; then
+	echo "guest: xenballoond is the init system's to start"
+elif [ -x /usr/sbin/xenballoond ]; then
 	# shellcheck disable=SC2086
 	xenballoond -d -v -f "$CFG" --pidfile /run/xenballoond.pid $opts &
 	dpid=$!
@@ -71,7 +102,14 @@ fi
 # child may stay a zombie until the shell reaps it: look at its state, not
 # only at its existence. Runs in this shell (not in $(...)) so wait works.
 daemon_state() {
-	if [ -z "$dpid" ]; then
+	if [ "$by_init" = 1 ]; then
+		p=$(cat /run/xenballoond.pid 2>/dev/null)
+		if [ -n "$p" ] && [ -r "/proc/$p/stat" ] && ! awk '{exit ($3 == "Z") ? 0 : 1}' "/proc/$p/stat"; then
+			state="running $p"
+		else
+			state=stopped
+		fi
+	elif [ -z "$dpid" ]; then
 		[ -n "${drc:-}" ] && state="exited $drc" || state=missing
 	elif [ -r /proc/$dpid/stat ] && ! awk '{exit ($3 == "Z") ? 0 : 1}' /proc/$dpid/stat; then
 		state="running $dpid"

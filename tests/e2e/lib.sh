@@ -46,6 +46,18 @@ snap() {
 	echo "$(now) $sn_phase seq=$P_SEQ target_kb=$P_TGT current_kb=$P_CUR memtotal=$P_MT memavail=$P_MA committed=$P_CA selftarget=$ST memory/target=$MT" >> "$SAMPLES"
 }
 
+# wait_until SECS PHASE COND: snap every 0.25 s until COND (a shell
+# expression over the snap variables) holds; 1 on timeout.
+wait_until() {
+	wu_end=$(awk -v a="$(now)" -v s="$1" 'BEGIN { printf "%.2f", a + s }')
+	while :; do
+		snap "$2"
+		eval "$3" && return 0
+		awk -v a="$(now)" -v e="$wu_end" 'BEGIN { exit !(a > e) }' && return 1
+		sleep 0.25
+	done
+}
+
 # ticks_bound GAP_KB HYST TOL_KB: ticks the policy needs to come within
 # TOL of a target GAP away, moving 1/HYST of the gap per tick (the daemon's
 # integer arithmetic), plus two: the tick that notices the change, and one
@@ -69,13 +81,16 @@ dom0_key() {
 }
 
 # start_guest EXTRA_KERNEL_ARGS: create the guest and wait for its init.
+# GUEST_RAMDISK (default /e2e/guest.cpio), GUEST_CREATE_S (the bound on
+# xl create, default 60) and GUEST_READY_S (the wait for its init, default
+# 90) may be set for another kind of guest.
 # Sets DOMID. Returns 1 (with a reason on stdout) on failure.
 start_guest() {
 	cat > /tmp/e2e/guest.cfg <<EOF
 name = "$GUEST"
 type = "pv"
 kernel = "/e2e/vmlinuz"
-ramdisk = "/e2e/guest.cpio"
+ramdisk = "${GUEST_RAMDISK:-/e2e/guest.cpio}"
 extra = "console=hvc0 rdinit=/init loglevel=4 $1"
 memory = $MAXMB
 maxmem = $MAXMB
@@ -85,7 +100,7 @@ on_reboot = "destroy"
 on_crash = "destroy"
 EOF
 	t0=$(now)
-	if ! timeout 60 xl create /tmp/e2e/guest.cfg > /tmp/e2e/xl-create.out 2>&1; then
+	if ! timeout "${GUEST_CREATE_S:-60}" xl create /tmp/e2e/guest.cfg > /tmp/e2e/xl-create.out 2>&1; then
 		note "xl create failed: $(tr '\n' ' ' < /tmp/e2e/xl-create.out)"
 		return 1
 	fi
@@ -95,8 +110,8 @@ EOF
 	i=0
 	until [ "$(gread data/e2e/ready)" = 1 ]; do
 		i=$((i + 1))
-		if [ "$i" -gt 360 ]; then
-			note "guest init did not report ready within 90 s"
+		if [ "$i" -gt $((${GUEST_READY_S:-90} * 4)) ]; then
+			note "guest init did not report ready within ${GUEST_READY_S:-90} s"
 			return 1
 		fi
 		sleep 0.25

@@ -4,9 +4,10 @@
 #
 # Needs the files of fetch.sh and build-initramfs.sh under $BUILD/e2e.
 # Environment: BUILD (default build), E2E_TIMEOUT (seconds for a whole
-# boot, default 420), E2E_BOOT_TIMEOUT (seconds until dom0's userspace,
+# boot, default 780), E2E_BOOT_TIMEOUT (seconds until dom0's userspace,
 # default 75; one retry), QEMU (default qemu-system-x86_64), E2E_CPU
-# (QEMU's -cpu, default max,-smap,-xsave).
+# (QEMU's -cpu, default max,-smap,-xsave), E2E_ONLY (guests: only the
+# init-system guests of guests.sh).
 #
 # Kept under $BUILD/e2e for reading after a failure:
 #   console.log         the serial console (Xen, dom0, the driver's lines)
@@ -25,9 +26,19 @@ BUILD=${BUILD:-build}
 E2E=$BUILD/e2e
 RESULTS=$BUILD/results
 QEMU=${QEMU:-qemu-system-x86_64}
-TIMEOUT=${E2E_TIMEOUT:-420}
+TIMEOUT=${E2E_TIMEOUT:-780}
 BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-75}
 SCENARIOS="directed publish selfballoon demand override"
+# guests.sh: the unit in dom0, the SysV guest, the systemd guest.
+GUEST_SCENARIOS="systemd-dom0 sysv-start sysv-reload sysv-stop systemd-enable
+systemd-balloon systemd-reload systemd-status systemd-restart systemd-watchdog
+systemd-journal systemd-security systemd-stop"
+# E2E_ONLY=guests runs those alone (the init systems, without the above).
+if [ "${E2E_ONLY:-}" = guests ]; then
+	SCENARIOS=$GUEST_SCENARIOS
+else
+	SCENARIOS="$SCENARIOS $GUEST_SCENARIOS"
+fi
 # -cpu max crashes dom0 under TCG (a page fault in Xen's bounce frame):
 # no SMAP. With XSAVE (and so AVX) the PV guest's processes crash now and
 # then under TCG (segfaults and general protection faults in libc, ld.so,
@@ -66,6 +77,7 @@ if [ "$MODE" = demo ]; then
 	dom0_args="console=hvc0 rdinit=/init quiet e2e_mode=demo e2e_watchdog=$wd"
 else
 	dom0_args="console=hvc0 rdinit=/init e2e_mode=test e2e_watchdog=$wd"
+	[ "${E2E_ONLY:-}" = guests ] && dom0_args="$dom0_args e2e_only=guests"
 fi
 
 T_RUN=$(now)

@@ -31,18 +31,6 @@ allow() { fcalc "$1 * $INTERVAL * $SLOW + 5"; }
 mkdir -p /tmp/e2e
 : > "$SAMPLES"
 
-# wait_until SECS PHASE COND: snap every 0.25 s until COND (a shell
-# expression over the snap variables) holds; 1 on timeout.
-wait_until() {
-	wu_end=$(awk -v a="$(now)" -v s="$1" 'BEGIN { printf "%.2f", a + s }')
-	while :; do
-		snap "$2"
-		eval "$3" && return 0
-		awk -v a="$(now)" -v e="$wu_end" 'BEGIN { exit !(a > e) }' && return 1
-		sleep 0.25
-	done
-}
-
 near() { [ "$(abs $(($1 - $2)))" -le "$TOL_KB" ]; }
 
 # --- setup ----------------------------------------------------------------
