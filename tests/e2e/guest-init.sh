@@ -25,12 +25,14 @@
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu
 
-# What an init system has mounted already stays as it is.
-mountpoint -q /proc || mount -t proc proc /proc
-mountpoint -q /sys || mount -t sysfs sysfs /sys
-mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
-mountpoint -q /run || mount -t tmpfs tmpfs /run
-mountpoint -q /tmp || mount -t tmpfs tmpfs /tmp
+# What an init system has mounted already stays as it is (a second tmpfs
+# on /run would hide the daemon's pidfile). Busybox has no mountpoint.
+mounted() { grep -qs "^[^ ]* $1 " /proc/mounts; }
+mounted /proc || mount -t proc proc /proc
+mounted /sys || mount -t sysfs sysfs /sys
+mounted /dev || mount -t devtmpfs devtmpfs /dev
+mounted /run || mount -t tmpfs tmpfs /run
+mounted /tmp || mount -t tmpfs tmpfs /tmp
 mkdir -p /var
 [ -e /var/run ] || ln -s /run /var/run
 

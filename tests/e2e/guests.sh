@@ -414,6 +414,6 @@ sysv_guest() {
 }
 
 dom0_condition
-sysv_guest
 systemd_guest
+sysv_guest
 exit 0

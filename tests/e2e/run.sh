@@ -29,7 +29,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 TIMEOUT=${E2E_TIMEOUT:-780}
 BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-75}
 SCENARIOS="directed publish selfballoon demand override"
-# guests.sh: the unit in dom0, the SysV guest, the systemd guest.
+# guests.sh: the unit in dom0, the systemd guest, the SysV guest.
 GUEST_SCENARIOS="systemd-dom0 sysv-start sysv-reload sysv-stop systemd-enable
 systemd-balloon systemd-reload systemd-status systemd-restart systemd-watchdog
 systemd-journal systemd-security systemd-stop"
