@@ -112,7 +112,7 @@ all: $(ALL_TARGETS)
 
 # Order matters: fast and local first, the guest boot last.
 CHECK_ORDER  := check-harness check-integration check-asan check-valgrind \
-		check-monitor check-install check-fuzz check-faults check-faults-asan \
+		check-monitor check-install check-deb check-fuzz check-faults check-faults-asan \
 		check-soak check-e2e
 CHECK_SUITES  = $(filter $(CHECK_TARGETS),$(CHECK_ORDER)) \
 		$(filter-out $(CHECK_ORDER),$(CHECK_TARGETS))

@@ -50,7 +50,7 @@ has() {
 for line in \
 	"Type=exec" \
 	"ExecStart=/usr/sbin/xenballoond -d" \
-	"ExecReload=/bin/kill -HUP \$MAINPID" \
+	"ExecReload=/bin/sh -c 'kill -HUP \$MAINPID'" \
 	"Restart=on-failure" \
 	"ConditionPathExists=|/sys/devices/system/xen_memory/xen_memory0/target_kb" \
 	"ConditionPathExists=|/proc/xen/balloon" \
