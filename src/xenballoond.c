@@ -265,6 +265,13 @@ main(int argc, char **argv)
 	}
 	if (o.check_config) {
 		config_print(stdout, &cfg);
+		/* A misspelt key does nothing: the daemon only warns, but a
+		 * check of the file fails on it. */
+		if (cfg.unknown_keys > 0) {
+			fprintf(stderr, "xenballoond: %s: %u unknown XENBALLOON key%s\n",
+			    o.config, cfg.unknown_keys, cfg.unknown_keys == 1 ? "" : "s");
+			return 1;
+		}
 		return 0;
 	}
 	if (balloon_detect(&probe, o.root) == BALLOON_NONE && !o.dry_run) {

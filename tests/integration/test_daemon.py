@@ -647,6 +647,27 @@ def check_config_and_errors():
     return r.stderr.strip()
 
 
+@test
+def misspelt_key_fails_check_not_daemon():
+    """A misspelt key: -n names the nearest key and exits 1; the daemon
+    itself warns the same way and runs."""
+    g = Guest("misspelt", None, "XENBALLOON_SELF=true\nXENBALLOON_SELFINTERVAL=5\n")
+    r = g.run("-n")
+    want = "%s:3: unknown key XENBALLOON_SELFINTERVAL, ignored " \
+        "(did you mean XENBALLOON_SELF_INTERVAL?)" % g.conf
+    check(r.returncode == 1, "-n exit %d on a misspelt key" % r.returncode)
+    check(want in r.stderr, "-n stderr %r lacks %r" % (r.stderr, want))
+    check("1 unknown XENBALLOON key" in r.stderr, "-n gives no count: %r" % r.stderr)
+    r = g.run("--once")
+    check(r.returncode == 0, "daemon exit %d on a misspelt key: %r" % (r.returncode, r.stderr))
+    check(want in r.stderr, "daemon stderr %r lacks %r" % (r.stderr, want))
+    check(g.target() == 246012, "daemon did not run its tick: target %s" % g.target())
+    g.write_conf("XENBALLOON_SELF=true\nOPTIONS=-v\n")
+    r = g.run("-n")
+    check(r.returncode == 0, "-n exit %d on a foreign key (OPTIONS)" % r.returncode)
+    return want.split(": ", 1)[1]
+
+
 def main():
     global OPTS
     ap = argparse.ArgumentParser()
