@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "notify.h"
 #include "util.h"
 
 #ifndef XB_SYSCONFDIR
@@ -169,11 +170,28 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 }
 
-/* Run until a signal or the tick budget; returns the exit status. */
-static int
-run(struct engine *e, const struct options *o, int sigfd)
+/* Tell systemd (if it is listening) the mode and the last target. */
+static void
+tell_status(struct notify *nt, const struct engine *e, bool ready)
 {
-	uint64_t next_tick = now_ms();
+	char status[160];
+
+	engine_summary(e, status, sizeof(status));
+	if (ready)
+		notify_ready(nt, status);
+	else
+		notify_status(nt, status);
+}
+
+/* Run until a signal or the tick budget; returns the exit status.
+ * Under systemd: READY=1 after the first tick, and WATCHDOG=1 every half
+ * of $WATCHDOG_USEC from this loop, so a daemon stuck anywhere stops
+ * pinging and is restarted. */
+static int
+run(struct engine *e, const struct options *o, int sigfd, struct notify *nt)
+{
+	uint64_t next_tick = now_ms(), ping_ms = notify_watchdog_interval_ms(nt);
+	uint64_t next_ping = next_tick + ping_ms;
 	unsigned long done = 0;
 
 	for (;;) {
@@ -184,12 +202,19 @@ run(struct engine *e, const struct options *o, int sigfd)
 		if (now >= next_tick) {
 			engine_tick(e);
 			done++;
+			tell_status(nt, e, done == 1);
 			if (o->ticks && done >= o->ticks)
 				return 0;
 			now = now_ms();
 			next_tick = now + (o->interval_set ? o->interval_ms : engine_interval_ms(e));
 		}
+		if (ping_ms > 0 && now >= next_ping) {
+			notify_watchdog(nt);
+			next_ping = now + ping_ms;
+		}
 		wake = next_tick;
+		if (ping_ms > 0 && next_ping < wake)
+			wake = next_ping;
 		if (e->use_xenstore && e->xs.state == XS_DOWN && e->xs.retry_at_ms < wake)
 			wake = e->xs.retry_at_ms > now ? e->xs.retry_at_ms : now;
 		timeout = wake > now ? (int)(wake - now > 86400000 ? 86400000 : wake - now) : 0;
@@ -214,7 +239,9 @@ run(struct engine *e, const struct options *o, int sigfd)
 					log_info("%s: stopping", strsignal(sig));
 					return 0;
 				case SIGHUP:
+					notify_reloading(nt);
 					engine_reload(e);
+					tell_status(nt, e, true);
 					break;
 				case SIGUSR1:
 					engine_status(e);
@@ -226,8 +253,10 @@ run(struct engine *e, const struct options *o, int sigfd)
 		}
 		if (nfds > 1 && (pfd[1].revents & (POLLIN | POLLERR | POLLHUP))) {
 			xs_session_handle_events(&e->xs);
-			if (e->xs.changed)
+			if (e->xs.changed) {
 				engine_react(e);
+				tell_status(nt, e, false);
+			}
 		}
 		/* Reconnect as soon as the back-off allows, not at the next tick. */
 		if (e->use_xenstore && e->xs.state == XS_DOWN && now_ms() >= e->xs.retry_at_ms &&
@@ -241,6 +270,7 @@ main(int argc, char **argv)
 {
 	static struct engine engine;
 	static char config_abs[PATH_MAX], root_abs[PATH_MAX];
+	struct notify nt;
 	struct options o;
 	struct xb_config cfg;
 	struct balloon probe;
@@ -274,9 +304,14 @@ main(int argc, char **argv)
 		}
 		return 0;
 	}
+	notify_open(&nt);
 	if (balloon_detect(&probe, o.root) == BALLOON_NONE && !o.dry_run) {
 		log_info("no balloon driver: neither %s%s/target_kb nor %s%s exists; "
 		    "nothing to do", o.root, BALLOON_SYSFS_DIR, o.root, BALLOON_LEGACY_FILE);
+		/* Started and done: systemd counts an exit before READY=1 as
+		 * a failure. */
+		notify_ready(&nt, "no balloon driver; nothing to do");
+		notify_close(&nt);
 		return 0;
 	}
 	if (!o.dry_run) {
@@ -306,7 +341,8 @@ main(int argc, char **argv)
 	engine_init(&engine, &cfg, o.config, o.root, o.dry_run, true);
 	log_info("started: balloon %s, config %s%s", balloon_kind_name(engine.balloon.kind),
 	    o.config, o.dry_run ? ", dry run: nothing is written" : "");
-	status = run(&engine, &o, sigfd);
+	status = run(&engine, &o, sigfd, &nt);
+	notify_close(&nt);
 	engine_close(&engine);
 	daemon_pidfile_remove(pfh);
 	close(sigfd);

@@ -48,7 +48,8 @@ has() {
 	grep -qx -- "$1" "$UNIT"
 }
 for line in \
-	"Type=exec" \
+	"Type=notify" \
+	"WatchdogSec=30s" \
 	"ExecStart=/usr/sbin/xenballoond -d" \
 	"ExecReload=/bin/sh -c 'kill -HUP \$MAINPID'" \
 	"Restart=on-failure" \

@@ -668,6 +668,92 @@ def misspelt_key_fails_check_not_daemon():
     return want.split(": ", 1)[1]
 
 
+@test
+def systemd_notify_ready_watchdog_reload():
+    """Under systemd's notify protocol (a real datagram socket standing in
+    for systemd): READY=1 only after the first tick moved the balloon,
+    WATCHDOG=1 every half of WATCHDOG_USEC from the main loop (not the
+    60 s tick), none while the process is stopped, and RELOADING=1 with
+    MONOTONIC_USEC then READY=1 around a SIGHUP."""
+    import socket
+    g = Guest("notify", None, "XENBALLOON_SELF=true\n")
+    path = os.path.join(g.dir, "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(5 * slow())
+    msgs = []
+
+    def recv():
+        data = sock.recv(4096).decode()
+        msgs.append((time.monotonic(), data, g.target()))
+        return data
+
+    try:
+        LIVE.append(g)
+        g.logf = open(g.log, "w")
+        env = dict(g.env(), NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
+        g.proc = subprocess.Popen(g.cmd("--interval", "60"), env=env,
+                                  stdin=subprocess.DEVNULL, stdout=g.logf,
+                                  stderr=subprocess.STDOUT)
+        first = recv()
+        check(first == "READY=1\nSTATUS=mode self, balloon target 246012 kB",
+              "first message %r" % first)
+        check(msgs[0][2] == 246012, "READY=1 before the first tick wrote the target "
+              "(target_kb %s)" % msgs[0][2])
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 2.2 * slow():
+            check(recv() == "WATCHDOG=1", "unexpected message %r" % msgs[-1][1])
+        pings = [t for t, m, _ in msgs[1:]]
+        gaps = sorted(b - a for a, b in zip(pings, pings[1:]))
+        med = gaps[len(gaps) // 2]
+        check(len(pings) >= 9 or OPTS.wrapper, "%d pings in 2.2 s, wanted about 11" % len(pings))
+        check(0.15 <= med <= 0.25 * slow(), "median ping gap %.3f s, wanted 0.2 s" % med)
+        # Stopped, it must not ping: that is what lets systemd restart it.
+        g.signal(signal.SIGSTOP)
+        time.sleep(0.1)
+        while True:         # drain what was sent before the stop took hold
+            try:
+                sock.settimeout(0.05)
+                sock.recv(4096)
+            except socket.timeout:
+                break
+        sock.settimeout(1.0)
+        silent = False
+        try:
+            sock.recv(4096)
+        except socket.timeout:
+            silent = True
+        g.signal(signal.SIGCONT)
+        sock.settimeout(5 * slow())
+        check(silent, "pinged while stopped")
+        check(recv() == "WATCHDOG=1", "no ping after SIGCONT: %r" % msgs[-1][1])
+        # Reload.
+        before = time.monotonic_ns() // 1000
+        g.signal(signal.SIGHUP)
+        m = recv()
+        while m == "WATCHDOG=1":
+            m = recv()
+        after = time.monotonic_ns() // 1000
+        lines = m.split("\n")
+        check(lines[0] == "RELOADING=1" and len(lines) == 2 and
+              lines[1].startswith("MONOTONIC_USEC="), "reload message %r" % m)
+        usec = int(lines[1].split("=")[1])
+        check(before <= usec <= after, "MONOTONIC_USEC %d outside [%d, %d]" % (usec, before, after))
+        m = recv()
+        while m == "WATCHDOG=1":
+            m = recv()
+        check(m.startswith("READY=1\nSTATUS=mode self"), "after reload: %r" % m)
+        rc = g.stop()
+        check(rc == 0, "exit %s" % rc)
+    finally:
+        sock.close()
+        if g.proc is not None:
+            g.proc.kill()
+            g.proc.wait()
+    return "READY=1 after the first write; %d pings, median gap %.0f ms (WATCHDOG_USEC 400 ms); " \
+        "silent while stopped; RELOADING=1 (MONOTONIC_USEC) then READY=1" % (len(pings), med * 1000)
+
+
 def main():
     global OPTS
     ap = argparse.ArgumentParser()
