@@ -13,6 +13,10 @@
 #
 # Set by mk/deb.mk: TOP, ROOT_TAR, VERSION, DEB_ARCH.
 #
+# The single-quoted scripts given to sh -c and chroot expand their
+# variables there, not here:
+# shellcheck disable=SC2016
+#
 # shellcheck source=tests/install/lib/common.sh
 . "${TOP:-.}/tests/install/lib/common.sh"
 
@@ -168,7 +172,7 @@ for f in $owned /etc/sysconfig; do
 	{ [ -e "$R$f" ] || [ -L "$R$f" ]; } && left="$left $f"
 done
 left="$left $(cd "$R" && find etc var/lib/systemd -name '*xenballoon*' 2>/dev/null | tr '\n' ' ')"
-left=$(echo $left)
+left=$(printf '%s\n' "$left" | xargs)
 check "after purge, none of its files, links or state is left" [ -z "$left" ] || show "$left"
 
 finish

@@ -1,0 +1,521 @@
+/* xs.c - the daemon's xenstore session (see xs.h). */
+#include "xs.h"
+
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <xenstore.h>
+
+#include "log.h"
+#include "once.h"
+#include "util.h"
+#include "xsval.h"
+
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 2000
+#define TXN_RETRIES 5
+#define WATCHDOG_S 1
+
+enum xs_state { XS_DOWN, XS_UP };
+
+struct xs_session {
+	struct xs_handle *h;
+	int sock_fd;               /* the socket under h, -1 if none (xenbus) */
+	enum xs_state state;
+	uint64_t retry_at_ms;      /* when down: next connection attempt */
+	uint64_t backoff_ms;
+	bool ever_connected;
+	unsigned reconnects;       /* successful connections after the first */
+
+	/* Values dom0 set, parsed; have[k] false when absent or bad. */
+	bool have[XSK_COUNT];
+	uint64_t val[XSK_COUNT];
+	bool dirty[XSK_COUNT];     /* a watch fired: read it again */
+	bool changed;              /* some value changed since last cleared */
+	struct once bad[XSK_COUNT]; /* a bad value, logged once per text */
+
+	/* Publishing. */
+	char stats_path[XB_STATS_PATH_MAX];
+	bool fallback;             /* stats_path was denied: using XB_STATS_FALLBACK_PATH */
+	bool publish_denied;       /* the fallback was denied too */
+	struct once publish_fail;  /* a publishing error we retry */
+	char *cache[XSS_COUNT];    /* text last written, NULL = unknown */
+};
+
+/*
+ * The watchdog. libxenstore has no time-out: a xenstored that is alive
+ * but not answering (stopped, wedged) would block the daemon for ever,
+ * with no ballooning and no reaction to SIGTERM. Each batch of requests
+ * runs under a one-shot timer; if it fires, the handler shuts the
+ * session's socket down, the blocked call fails, and the session is
+ * marked down and retried like after a crash. Only a socket connection
+ * (dom0, tests) can be cut this way; the guest's /dev/xen/xenbus cannot.
+ */
+static volatile sig_atomic_t watchdog_fd = -1;
+static volatile sig_atomic_t watchdog_fired;
+
+static void
+watchdog_handler(int sig)
+{
+	int fd = watchdog_fd, saved = errno;
+
+	(void)sig;
+	if (fd >= 0) {
+		watchdog_fired = 1;
+		shutdown(fd, SHUT_RDWR);
+	}
+	errno = saved;
+}
+
+static void
+watchdog_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watchdog_handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+static void
+watchdog_arm(const struct xs_session *s)
+{
+	struct itimerval it = { .it_value = { .tv_sec = WATCHDOG_S } };
+
+	watchdog_fired = 0;
+	if (s->sock_fd < 0)
+		return;
+	watchdog_fd = s->sock_fd;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* Returns true when the watchdog cut the connection. */
+static bool
+watchdog_disarm(void)
+{
+	struct itimerval off = { 0 };
+
+	if (watchdog_fd >= 0)
+		setitimer(ITIMER_REAL, &off, NULL);
+	watchdog_fd = -1;
+	return watchdog_fired != 0;
+}
+
+/* The lowest free descriptor: where xs_open's socket() will land. */
+static int
+lowest_free_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+static const struct {
+	const char *path;
+	uint64_t min, max;
+} key_defs[XSK_COUNT] = {
+	[XSK_SELFBALLOON] = { "memory/selfballoon", 0, 1 },
+	[XSK_TARGET] = { "memory/target", 1, 1ULL << 40 },
+	[XSK_STATIC_MAX] = { "memory/static-max", 1, 1ULL << 40 },
+	[XSK_INTERVAL] = { "memory/interval", 1, XB_INTERVAL_MAX_S },
+	[XSK_DOWNHYSTERESIS] = { "memory/downhysteresis", 1, XB_HYSTERESIS_MAX },
+	[XSK_UPHYSTERESIS] = { "memory/uphysteresis", 1, XB_HYSTERESIS_MAX },
+	[XSK_PRESWAPHYSTERESIS] = { "memory/preswaphysteresis", 1, XB_HYSTERESIS_MAX },
+	[XSK_PRESWAPINERTIA] = { "memory/preswapinertia", 1, XB_INERTIA_MAX },
+};
+
+static void
+clear_cache(struct xs_session *s)
+{
+	for (int i = 0; i < XSS_COUNT; i++) {
+		free(s->cache[i]);
+		s->cache[i] = NULL;
+	}
+}
+
+struct xs_session *
+xs_session_new(const char *stats_path)
+{
+	struct xs_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		fatal("xenstore session");
+	s->state = XS_DOWN;
+	s->sock_fd = -1;
+	s->backoff_ms = BACKOFF_MIN_MS;
+	watchdog_install();
+	strlcpy(s->stats_path, stats_path, sizeof(s->stats_path));
+	return s;
+}
+
+void
+xs_session_set_stats_path(struct xs_session *s, const char *stats_path)
+{
+	strlcpy(s->stats_path, stats_path, sizeof(s->stats_path));
+	s->fallback = false;
+	s->publish_denied = false;
+	clear_cache(s);
+}
+
+/* The connection failed with err while doing what: close it and
+ * schedule a reconnection. */
+static void
+mark_down(struct xs_session *s, const char *what, int err)
+{
+	if (s->state == XS_UP)
+		log_warnc(err, "xenstore: %s failed; connection lost, reconnecting", what);
+	if (s->h != NULL)
+		xs_close(s->h);
+	s->h = NULL;
+	s->sock_fd = -1;
+	s->state = XS_DOWN;
+	s->retry_at_ms = now_ms() + s->backoff_ms;
+	clear_cache(s);
+}
+
+void
+xs_session_abandon(struct xs_session *s)
+{
+	/* xs_close() cancels libxenstore's reader thread, and glibc loads
+	 * libgcc_s to unwind it: a fifth of the daemon's peak memory, spent
+	 * on the way out. At exit the kernel closes the socket anyway. */
+	clear_cache(s);
+	free(s);
+}
+
+bool
+xs_session_is_up(const struct xs_session *s)
+{
+	return s->state == XS_UP;
+}
+
+unsigned
+xs_session_reconnects(const struct xs_session *s)
+{
+	return s->reconnects;
+}
+
+uint64_t
+xs_session_retry_at_ms(const struct xs_session *s)
+{
+	return s->state == XS_UP ? UINT64_MAX : s->retry_at_ms;
+}
+
+bool
+xs_session_value(const struct xs_session *s, enum xs_key k, uint64_t *v)
+{
+	*v = s->val[k];
+	return s->have[k];
+}
+
+/* Errors that say nothing about the connection. */
+static bool
+benign_errno(int e)
+{
+	return e == ENOENT || e == EACCES || e == EAGAIN || e == ENOSPC ||
+	    e == E2BIG || e == EEXIST;
+}
+
+static void
+set_value(struct xs_session *s, enum xs_key k, bool have, uint64_t v)
+{
+	if (s->have[k] != have || (have && s->val[k] != v)) {
+		s->changed = true;
+		if (have)
+			log_info("xenstore: %s = %llu", key_defs[k].path, (unsigned long long)v);
+		else
+			log_info("xenstore: %s absent, using the configured value",
+			    key_defs[k].path);
+	}
+	s->have[k] = have;
+	s->val[k] = have ? v : 0;
+}
+
+/* Read one key. Returns false when the connection is gone. */
+static bool
+read_key(struct xs_session *s, enum xs_key k)
+{
+	unsigned int len = 0;
+	const char *why = NULL;
+	uint64_t v;
+	char *val;
+
+	val = xs_read(s->h, XBT_NULL, key_defs[k].path, &len);
+	s->dirty[k] = false;
+	if (val == NULL) {
+		if (!benign_errno(errno))
+			return false;
+		(void)once_ok(&s->bad[k]);
+		set_value(s, k, false, 0);
+		return true;
+	}
+	if (xsval_parse_u64(val, len, key_defs[k].min, key_defs[k].max, &v, &why) == 0) {
+		(void)once_ok(&s->bad[k]);
+		set_value(s, k, true, v);
+	} else {
+		char shown[64];
+		size_t j = 0;
+
+		/* Show at most 40 bytes, printable only: the value is a
+		 * guest-side log line written by dom0, never trusted. */
+		for (unsigned i = 0; i < len && j + 4 < sizeof(shown) && i < 40; i++)
+			shown[j++] = (val[i] >= 0x20 && val[i] < 0x7f) ? val[i] : '?';
+		shown[j] = '\0';
+		if (once_fail(&s->bad[k], once_key(shown)))
+			log_warnx("xenstore: ignoring %s = \"%s\"%s: %s (allowed %llu..%llu)",
+			    key_defs[k].path, shown, len > 40 ? "..." : "", why,
+			    (unsigned long long)key_defs[k].min,
+			    (unsigned long long)key_defs[k].max);
+		set_value(s, k, false, 0);
+	}
+	free(val);
+	return true;
+}
+
+static bool connect_session(struct xs_session *s, uint64_t now);
+
+bool
+xs_session_ensure(struct xs_session *s, uint64_t now)
+{
+	bool up;
+
+	if (s->state == XS_UP)
+		return true;
+	if (now < s->retry_at_ms)
+		return false;
+	up = connect_session(s, now);
+	if (watchdog_disarm() && s->state == XS_UP)
+		mark_down(s, "waiting for xenstored (no answer in time)", ETIMEDOUT);
+	return up && s->state == XS_UP;
+}
+
+/* A connection attempt failed: try again after the back-off, which
+ * doubles up to BACKOFF_MAX_MS until a connection succeeds. */
+static void
+retry_later(struct xs_session *s, uint64_t now)
+{
+	s->retry_at_ms = now + s->backoff_ms;
+	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+}
+
+static bool
+connect_session(struct xs_session *s, uint64_t now)
+{
+	struct stat st;
+	char token[16];
+	int fd = lowest_free_fd();
+
+	s->h = xs_open(0);
+	if (s->h == NULL) {
+		if (s->backoff_ms == BACKOFF_MIN_MS)
+			log_warn("xenstore: cannot connect; selfballooning goes on, retrying");
+		retry_later(s, now);
+		return false;
+	}
+	s->sock_fd = (fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) ? fd : -1;
+	watchdog_arm(s);
+	for (int k = 0; k < XSK_COUNT; k++) {
+		snprintf(token, sizeof(token), "%d", k);
+		if (!xs_watch(s->h, key_defs[k].path, token) && !benign_errno(errno)) {
+			if (s->backoff_ms == BACKOFF_MIN_MS)
+				log_warn("xenstore: cannot watch %s; retrying", key_defs[k].path);
+			xs_close(s->h);
+			s->h = NULL;
+			s->sock_fd = -1;
+			retry_later(s, now_ms());
+			return false;
+		}
+	}
+	s->state = XS_UP;
+	if (s->ever_connected) {
+		s->reconnects++;
+		log_info("xenstore: connected again; republishing");
+	} else {
+		log_info("xenstore: connected");
+	}
+	s->ever_connected = true;
+	s->backoff_ms = BACKOFF_MIN_MS;
+	clear_cache(s);
+	for (int k = 0; k < XSK_COUNT; k++) {
+		if (!read_key(s, (enum xs_key)k)) {
+			mark_down(s, "reading the keys", errno);
+			return false;
+		}
+	}
+	/* The watches' initial events would only make us read again. */
+	for (int k = 0; k < XSK_COUNT; k++)
+		s->dirty[k] = false;
+	return true;
+}
+
+int
+xs_session_fd(const struct xs_session *s)
+{
+	return s->state == XS_UP ? xs_fileno(s->h) : -1;
+}
+
+/* Drain the events, re-read the keys they name (see xs_session_handle_events). */
+static void
+handle_events(struct xs_session *s)
+{
+	bool any = false;
+	char **ev;
+
+	if (s->state != XS_UP)
+		return;
+	/* Draining the queue sends nothing: no watchdog needed for it. */
+	while ((ev = xs_check_watch(s->h)) != NULL) {
+		const char *errstr = NULL;
+		long long k = strtonum(ev[XS_WATCH_TOKEN], 0, XSK_COUNT - 1, &errstr);
+
+		if (errstr == NULL)
+			s->dirty[k] = true;
+		free(ev);
+	}
+	if (errno != EAGAIN) {
+		mark_down(s, "reading watch events", errno);
+		return;
+	}
+	for (int k = 0; k < XSK_COUNT; k++)
+		any = any || s->dirty[k];
+	if (!any)
+		return;
+	watchdog_arm(s);
+	for (int k = 0; k < XSK_COUNT; k++) {
+		if (s->dirty[k] && !read_key(s, (enum xs_key)k)) {
+			int err = errno;
+
+			watchdog_disarm();
+			mark_down(s, "reading a watched key", err);
+			return;
+		}
+	}
+	if (watchdog_disarm())
+		mark_down(s, "waiting for xenstored (no answer in time)", ETIMEDOUT);
+}
+
+bool
+xs_session_handle_events(struct xs_session *s)
+{
+	s->changed = false;
+	handle_events(s);
+	return s->changed;
+}
+
+void
+xs_session_refresh(struct xs_session *s)
+{
+	/* Liveness without a round trip: once xenstored has gone,
+	 * libxenstore's reader thread has exited and xs_check_watch answers
+	 * EINVAL instead of EAGAIN (measured; a watch fd alone never says).
+	 * An idle tick so sends no request and wakes no thread. The same
+	 * call drains any event a watch left and re-reads those keys. */
+	handle_events(s);
+}
+
+const char *
+xs_session_stats_prefix(const struct xs_session *s)
+{
+	return s->fallback ? XB_STATS_FALLBACK_PATH : s->stats_path;
+}
+
+/* Write the changed texts in one transaction. Returns 0, or the errno
+ * that stopped it (EACCES: denied; other: see the caller). */
+static int
+publish_txn(struct xs_session *s, const char *const texts[XSS_COUNT])
+{
+	char path[XB_STATS_PATH_MAX + 32];
+
+	for (int attempt = 0; attempt < TXN_RETRIES; attempt++) {
+		xs_transaction_t t;
+		int err = 0;
+
+		t = xs_transaction_start(s->h);
+		if (t == XBT_NULL)
+			return errno ? errno : EIO;
+		for (int i = 0; i < XSS_COUNT && err == 0; i++) {
+			if (texts[i] == NULL ||
+			    (s->cache[i] != NULL && strcmp(s->cache[i], texts[i]) == 0))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", xs_session_stats_prefix(s),
+			    xb_stat_names[i]);
+				if (!xs_write(s->h, t, path, texts[i], (unsigned)strlen(texts[i])))
+				err = errno ? errno : EIO;
+		}
+		if (err != 0) {
+			xs_transaction_end(s->h, t, true);
+			return err;
+		}
+		if (xs_transaction_end(s->h, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			return errno ? errno : EIO;
+	}
+	return EAGAIN;
+}
+
+void
+xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
+{
+	bool any = false;
+	int err;
+
+	if (s->state != XS_UP || s->publish_denied)
+		return;
+	for (int i = 0; i < XSS_COUNT; i++)
+		if (texts[i] != NULL && (s->cache[i] == NULL || strcmp(s->cache[i], texts[i]) != 0))
+			any = true;
+	if (!any)
+		return;
+	watchdog_arm(s);
+	err = publish_txn(s, texts);
+	if (err == EACCES && !s->fallback && strcmp(s->stats_path, XB_STATS_FALLBACK_PATH) != 0) {
+		log_warnx("xenstore: writing under %s/ is denied (stock toolstack); "
+		    "publishing under %s/ instead", s->stats_path, XB_STATS_FALLBACK_PATH);
+		s->fallback = true;
+		clear_cache(s);
+		err = publish_txn(s, texts);
+	}
+	if (watchdog_disarm()) {
+		mark_down(s, "waiting for xenstored (no answer in time)", ETIMEDOUT);
+		return;
+	}
+	if (err == EACCES) {
+		log_warnx("xenstore: writing under %s/ is denied too; not publishing stats",
+		    xs_session_stats_prefix(s));
+		s->publish_denied = true;
+		return;
+	}
+	if (err == EAGAIN || err == ENOSPC || err == E2BIG) {
+		if (once_fail(&s->publish_fail, (uint64_t)err))
+			log_warnx("xenstore: publishing stats under %s/ failed: %s; will retry",
+			    xs_session_stats_prefix(s), strerror(err));
+		return;
+	}
+	if (err != 0) {
+		mark_down(s, "publishing stats", err);
+		return;
+	}
+	(void)once_ok(&s->publish_fail);
+	for (int i = 0; i < XSS_COUNT; i++) {
+		if (texts[i] == NULL)
+			continue;
+		if (s->cache[i] == NULL || strcmp(s->cache[i], texts[i]) != 0) {
+			free(s->cache[i]);
+			s->cache[i] = strdup(texts[i]);
+		}
+	}
+}
