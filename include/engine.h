@@ -71,6 +71,17 @@ void engine_tick(struct engine *e);
 /* Values from xenstore changed between ticks: move the balloon now. */
 void engine_react(struct engine *e);
 
+/* The main loop's hand-off (see xs_session_poll): the descriptors to
+ * wait on besides its own, and when to call engine_dispatch even if
+ * none reports anything (UINT64_MAX: never). Returns how many. */
+#define ENGINE_POLL_FDS XS_POLL_FDS
+int engine_poll(const struct engine *e, struct pollfd pfd[ENGINE_POLL_FDS],
+		uint64_t *deadline_ms);
+
+/* After poll(): watch events, a lost xenstore connection, a reconnection
+ * due; moves the balloon and publishes as they require. */
+void engine_dispatch(struct engine *e, const struct pollfd *pfd, int n);
+
 /* The tick length in ms (config, or dom0's memory/interval). */
 uint64_t engine_interval_ms(const struct engine *e);
 

@@ -1,8 +1,12 @@
 /* xs.h - the daemon's xenstore session.
  *
- * One libxenstore connection for the daemon's life (re-opened after
- * xenstored dies), watches on the keys dom0 may set, and one
- * transaction per tick for whatever published text changed.
+ * Two libxenstore connections, both re-opened after xenstored dies: one
+ * holds only the watches on the keys dom0 may set (libxenstore runs a
+ * reader thread on a connection with a watch, and hands every reply
+ * through it), the other carries the requests and the one transaction
+ * per tick for whatever published text changed, with no thread between
+ * the daemon and its replies. In a guest both are opens of
+ * /dev/xen/xenbus, which the kernel keeps as separate connections.
  *
  * Everything read is untrusted: values are parsed strictly and a bad one
  * is treated as absent, with one log line each time it changes.
@@ -10,6 +14,7 @@
 #ifndef XB_XS_H
 #define XB_XS_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,9 +54,14 @@ enum xs_stat {
 
 struct xs_handle;
 
+/* The connections: watches, requests. */
+enum xs_conn { XSC_WATCH, XSC_REQ, XSC_COUNT };
+
 struct xs_session {
-	struct xs_handle *h;
-	int sock_fd;               /* the socket under h, -1 if none (xenbus) */
+	struct xs_handle *h[XSC_COUNT];
+	/* A duplicate of the socket under each handle, -1 if none (xenbus):
+	 * polled for the peer's close, and cut by the watchdog. */
+	int live_fd[XSC_COUNT];
 	enum xs_state state;
 	uint64_t retry_at_ms;      /* when down: next connection attempt */
 	uint64_t backoff_ms;
@@ -87,11 +97,22 @@ void xs_session_abandon(struct xs_session *s);
  * watches and read every key. Returns true when (now) up. */
 bool xs_session_ensure(struct xs_session *s, uint64_t now);
 
-/* The fd to poll for watch events, or -1 when down. */
-int xs_session_fd(const struct xs_session *s);
-
-/* Drain pending watch events and re-read the keys they name. */
-void xs_session_handle_events(struct xs_session *s);
+/*
+ * The main loop's share of the session. xs_session_poll fills pfd (at
+ * most XS_POLL_FDS entries) with what to wait on and sets *deadline_ms
+ * to when the session wants xs_session_dispatch called even if nothing
+ * arrives (UINT64_MAX: never). After poll(), xs_session_dispatch gets
+ * the same entries back: it drains watch events, notices a connection
+ * xenstored closed (at once, with no request), and reconnects when the
+ * back-off allows. It returns XS_EV_* flags.
+ */
+#define XS_POLL_FDS 3
+#define XS_EV_CHANGED     1u   /* a value dom0 sets changed */
+#define XS_EV_RECONNECTED 2u   /* connected again: publish everything */
+int xs_session_poll(const struct xs_session *s, struct pollfd pfd[XS_POLL_FDS],
+		    uint64_t *deadline_ms);
+unsigned xs_session_dispatch(struct xs_session *s, const struct pollfd *pfd, int n,
+			     uint64_t now);
 
 /* Once a tick: notice a dead xenstored (a watch fd never reports it) and
  * re-read any key a watch marked; no request when nothing changed. */

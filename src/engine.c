@@ -425,6 +425,32 @@ engine_react(struct engine *e)
 }
 
 int
+engine_poll(const struct engine *e, struct pollfd pfd[ENGINE_POLL_FDS], uint64_t *deadline_ms)
+{
+	*deadline_ms = UINT64_MAX;
+	return e->use_xenstore ? xs_session_poll(&e->xs, pfd, deadline_ms) : 0;
+}
+
+void
+engine_dispatch(struct engine *e, const struct pollfd *pfd, int n)
+{
+	unsigned ev;
+
+	if (!e->use_xenstore)
+		return;
+	ev = xs_session_dispatch(&e->xs, pfd, n, now_ms());
+	if (ev & XS_EV_RECONNECTED) {
+		/* The new store is empty: everything goes out again now,
+		 * not at the next tick, which may be a minute away. */
+		e->xs.changed = false;
+		balloon_step(e);
+		publish(e, true);
+	} else if (ev & XS_EV_CHANGED) {
+		engine_react(e);
+	}
+}
+
+int
 engine_reload(struct engine *e)
 {
 	struct xb_config cfg;

@@ -1,7 +1,8 @@
 /* xenballoond - in-guest Xen memory ballooning daemon: command line and
- * main loop. The loop waits in poll() on three things only: the tick
- * timer (poll's timeout), signals (a signalfd) and xenstore watch
- * events; everything else happens in engine.c. */
+ * main loop. The loop owns the poll() set: the tick timer (poll's
+ * timeout), signals (a signalfd), and whatever descriptors and deadline
+ * the engine hands it for xenstore; everything else happens in
+ * engine.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -177,9 +178,9 @@ run(struct engine *e, const struct options *o, int sigfd)
 	unsigned long done = 0;
 
 	for (;;) {
-		struct pollfd pfd[2];
-		uint64_t now = now_ms(), wake;
-		int nfds = 1, timeout, xfd;
+		struct pollfd pfd[1 + ENGINE_POLL_FDS];
+		uint64_t now = now_ms(), wake, engine_wake;
+		int nfds, timeout;
 
 		if (now >= next_tick) {
 			engine_tick(e);
@@ -189,16 +190,11 @@ run(struct engine *e, const struct options *o, int sigfd)
 			now = now_ms();
 			next_tick = now + (o->interval_set ? o->interval_ms : engine_interval_ms(e));
 		}
-		wake = next_tick;
-		if (e->use_xenstore && e->xs.state == XS_DOWN && e->xs.retry_at_ms < wake)
-			wake = e->xs.retry_at_ms > now ? e->xs.retry_at_ms : now;
-		timeout = wake > now ? (int)(wake - now > 86400000 ? 86400000 : wake - now) : 0;
-
 		pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
-		xfd = e->use_xenstore ? xs_session_fd(&e->xs) : -1;
-		if (xfd >= 0)
-			pfd[nfds++] = (struct pollfd){ .fd = xfd, .events = POLLIN };
-		if (poll(pfd, (nfds_t)nfds, timeout) < 0) {
+		nfds = engine_poll(e, pfd + 1, &engine_wake);
+		wake = engine_wake < next_tick ? engine_wake : next_tick;
+		timeout = wake > now ? (int)(wake - now > 86400000 ? 86400000 : wake - now) : 0;
+		if (poll(pfd, (nfds_t)nfds + 1, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
@@ -224,15 +220,7 @@ run(struct engine *e, const struct options *o, int sigfd)
 				}
 			}
 		}
-		if (nfds > 1 && (pfd[1].revents & (POLLIN | POLLERR | POLLHUP))) {
-			xs_session_handle_events(&e->xs);
-			if (e->xs.changed)
-				engine_react(e);
-		}
-		/* Reconnect as soon as the back-off allows, not at the next tick. */
-		if (e->use_xenstore && e->xs.state == XS_DOWN && now_ms() >= e->xs.retry_at_ms &&
-		    xs_session_ensure(&e->xs, now_ms()))
-			engine_react(e);
+		engine_dispatch(e, pfd + 1, nfds);
 	}
 }
 

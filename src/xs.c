@@ -20,7 +20,10 @@
 #include "xsval.h"
 
 #define BACKOFF_MIN_MS 50
-#define BACKOFF_MAX_MS 2000
+/* An attempt on an absent xenstored costs one failed connect(): retry
+ * at least once a second, so dom0's writes are followed within about a
+ * second of its return. */
+#define BACKOFF_MAX_MS 1000
 #define TXN_RETRIES 5
 #define WATCHDOG_S 1
 
@@ -29,22 +32,25 @@
  * but not answering (stopped, wedged) would block the daemon for ever,
  * with no ballooning and no reaction to SIGTERM. Each batch of requests
  * runs under a one-shot timer; if it fires, the handler shuts the
- * session's socket down, the blocked call fails, and the session is
+ * session's sockets down, the blocked call fails, and the session is
  * marked down and retried like after a crash. Only a socket connection
  * (dom0, tests) can be cut this way; the guest's /dev/xen/xenbus cannot.
  */
-static volatile sig_atomic_t watchdog_fd = -1;
+static volatile sig_atomic_t watchdog_fd[XSC_COUNT] = { -1, -1 };
+static volatile sig_atomic_t watchdog_armed;
 static volatile sig_atomic_t watchdog_fired;
 
 static void
 watchdog_handler(int sig)
 {
-	int fd = watchdog_fd, saved = errno;
+	int saved = errno;
 
 	(void)sig;
-	if (fd >= 0) {
+	if (watchdog_armed) {
 		watchdog_fired = 1;
-		shutdown(fd, SHUT_RDWR);
+		for (int c = 0; c < XSC_COUNT; c++)
+			if (watchdog_fd[c] >= 0)
+				shutdown(watchdog_fd[c], SHUT_RDWR);
 	}
 	errno = saved;
 }
@@ -67,9 +73,11 @@ watchdog_arm(const struct xs_session *s)
 	struct itimerval it = { .it_value = { .tv_sec = WATCHDOG_S } };
 
 	watchdog_fired = 0;
-	if (s->sock_fd < 0)
+	if (s->live_fd[XSC_WATCH] < 0 && s->live_fd[XSC_REQ] < 0)
 		return;
-	watchdog_fd = s->sock_fd;
+	for (int c = 0; c < XSC_COUNT; c++)
+		watchdog_fd[c] = s->live_fd[c];
+	watchdog_armed = 1;
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
@@ -79,9 +87,9 @@ watchdog_disarm(void)
 {
 	struct itimerval off = { 0 };
 
-	if (watchdog_fd >= 0)
+	if (watchdog_armed)
 		setitimer(ITIMER_REAL, &off, NULL);
-	watchdog_fd = -1;
+	watchdog_armed = 0;
 	return watchdog_fired != 0;
 }
 
@@ -144,7 +152,8 @@ xs_session_init(struct xs_session *s, const char *stats_path)
 {
 	memset(s, 0, sizeof(*s));
 	s->state = XS_DOWN;
-	s->sock_fd = -1;
+	for (int c = 0; c < XSC_COUNT; c++)
+		s->live_fd[c] = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	watchdog_install();
 	strlcpy(s->stats_path, stats_path, sizeof(s->stats_path));
@@ -159,16 +168,29 @@ xs_session_set_stats_path(struct xs_session *s, const char *stats_path)
 	clear_cache(s);
 }
 
-/* The connection failed: close it and schedule a reconnection. */
+static void
+close_conns(struct xs_session *s)
+{
+	for (int c = 0; c < XSC_COUNT; c++) {
+		if (s->h[c] != NULL)
+			xs_close(s->h[c]);
+		s->h[c] = NULL;
+		if (s->live_fd[c] >= 0)
+			close(s->live_fd[c]);
+		s->live_fd[c] = -1;
+	}
+}
+
+/* The connections failed: close both and schedule a reconnection. A
+ * NULL what means xenstored closed them (no errno to report). */
 static void
 mark_down(struct xs_session *s, const char *what)
 {
-	if (s->state == XS_UP)
+	if (s->state == XS_UP && what != NULL)
 		log_warn("xenstore: %s failed; connection lost, reconnecting", what);
-	if (s->h != NULL)
-		xs_close(s->h);
-	s->h = NULL;
-	s->sock_fd = -1;
+	else if (s->state == XS_UP)
+		log_warnx("xenstore: xenstored closed the connection; reconnecting");
+	close_conns(s);
 	s->state = XS_DOWN;
 	s->retry_at_ms = now_ms() + s->backoff_ms;
 	clear_cache(s);
@@ -216,7 +238,7 @@ read_key(struct xs_session *s, enum xs_key k)
 	uint64_t v;
 	char *val;
 
-	val = xs_read(s->h, XBT_NULL, key_defs[k].path, &len);
+	val = xs_read(s->h[XSC_REQ], XBT_NULL, key_defs[k].path, &len);
 	s->dirty[k] = false;
 	if (val == NULL) {
 		if (!benign_errno(errno))
@@ -277,30 +299,47 @@ retry_later(struct xs_session *s, uint64_t now)
 	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 }
 
+/* Open one connection. libxenstore does not say which descriptor it
+ * uses: its socket() takes the lowest free one. A private duplicate of
+ * that socket outlives libxenstore closing its own (it does on an error),
+ * so the number polled can never be another file's. */
+static bool
+open_conn(struct xs_session *s, enum xs_conn c)
+{
+	struct stat st;
+	int fd = lowest_free_fd();
+
+	s->h[c] = xs_open(0);
+	if (s->h[c] == NULL)
+		return false;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+		s->live_fd[c] = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return true;
+}
+
 static bool
 connect_session(struct xs_session *s, uint64_t now)
 {
-	struct stat st;
 	char token[16];
-	int fd = lowest_free_fd();
 
-	s->h = xs_open(0);
-	if (s->h == NULL) {
-		if (s->backoff_ms == BACKOFF_MIN_MS)
+	/* The request connection first: it never has a watch, so
+	 * libxenstore never starts a thread on it. */
+	if (!open_conn(s, XSC_REQ) || !open_conn(s, XSC_WATCH)) {
+		/* After a loss, its line said "reconnecting" already. */
+		if (s->backoff_ms == BACKOFF_MIN_MS && !s->ever_connected)
 			log_warn("xenstore: cannot connect; selfballooning goes on, retrying");
+		close_conns(s);
 		retry_later(s, now);
 		return false;
 	}
-	s->sock_fd = (fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) ? fd : -1;
 	watchdog_arm(s);
 	for (int k = 0; k < XSK_COUNT; k++) {
 		snprintf(token, sizeof(token), "%d", k);
-		if (!xs_watch(s->h, key_defs[k].path, token) && !benign_errno(errno)) {
+		if (!xs_watch(s->h[XSC_WATCH], key_defs[k].path, token) &&
+		    !benign_errno(errno)) {
 			if (s->backoff_ms == BACKOFF_MIN_MS)
 				log_warn("xenstore: cannot watch %s; retrying", key_defs[k].path);
-			xs_close(s->h);
-			s->h = NULL;
-			s->sock_fd = -1;
+			close_conns(s);
 			retry_later(s, now_ms());
 			return false;
 		}
@@ -327,14 +366,9 @@ connect_session(struct xs_session *s, uint64_t now)
 	return true;
 }
 
-int
-xs_session_fd(const struct xs_session *s)
-{
-	return s->state == XS_UP ? xs_fileno(s->h) : -1;
-}
-
-void
-xs_session_handle_events(struct xs_session *s)
+/* Drain pending watch events and re-read the keys they name. */
+static void
+handle_events(struct xs_session *s)
 {
 	bool any = false;
 	char **ev;
@@ -342,7 +376,7 @@ xs_session_handle_events(struct xs_session *s)
 	if (s->state != XS_UP)
 		return;
 	/* Draining the queue sends nothing: no watchdog needed for it. */
-	while ((ev = xs_check_watch(s->h)) != NULL) {
+	while ((ev = xs_check_watch(s->h[XSC_WATCH])) != NULL) {
 		const char *errstr = NULL;
 		long long k = strtonum(ev[XS_WATCH_TOKEN], 0, XSK_COUNT - 1, &errstr);
 
@@ -378,7 +412,64 @@ xs_session_refresh(struct xs_session *s)
 	 * EINVAL instead of EAGAIN (measured; a watch fd alone never says).
 	 * An idle tick so sends no request and wakes no thread. The same
 	 * call drains any event a watch left and re-reads those keys. */
-	xs_session_handle_events(s);
+	handle_events(s);
+}
+
+/*
+ * Between ticks, a xenstored that dies must be noticed at once whatever
+ * the interval, and without a request: poll() on libxenstore's watch
+ * descriptor never wakes for it (its reader thread sees the end of the
+ * stream and only stops). The end of the stream shows on the sockets
+ * themselves, as POLLRDHUP on a duplicate of each, the same moment
+ * xenstored's end closes; nothing else wakes those entries (no POLLIN
+ * is asked for: the request connection's replies are read by the call
+ * that sent the request, the watch connection's by the reader thread).
+ * So liveness costs no wakeup and no round trip. A xenbus device (in a
+ * guest) has no such end: its connection lives as long as the kernel.
+ */
+int
+xs_session_poll(const struct xs_session *s, struct pollfd pfd[XS_POLL_FDS],
+		uint64_t *deadline_ms)
+{
+	int n = 0, wfd;
+
+	*deadline_ms = UINT64_MAX;
+	if (s->state != XS_UP) {
+		*deadline_ms = s->retry_at_ms;
+		return 0;
+	}
+	wfd = xs_fileno(s->h[XSC_WATCH]);
+	if (wfd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = wfd, .events = POLLIN };
+	for (int c = 0; c < XSC_COUNT; c++)
+		if (s->live_fd[c] >= 0)
+			pfd[n++] = (struct pollfd){ .fd = s->live_fd[c], .events = POLLRDHUP };
+	return n;
+}
+
+unsigned
+xs_session_dispatch(struct xs_session *s, const struct pollfd *pfd, int n, uint64_t now)
+{
+	bool events = false, lost = false;
+	unsigned ev = 0;
+
+	for (int i = 0; i < n && s->state == XS_UP; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		if (pfd[i].fd == s->live_fd[XSC_WATCH] || pfd[i].fd == s->live_fd[XSC_REQ])
+			lost = true;
+		else
+			events = true;
+	}
+	if (lost)
+		mark_down(s, NULL);
+	else if (events)
+		handle_events(s);
+	if (s->state == XS_DOWN && now >= s->retry_at_ms && xs_session_ensure(s, now))
+		ev |= XS_EV_RECONNECTED;
+	if (s->changed)
+		ev |= XS_EV_CHANGED;
+	return ev;
 }
 
 const char *
@@ -398,7 +489,7 @@ publish_txn(struct xs_session *s, const char *const texts[XSS_COUNT])
 		xs_transaction_t t;
 		int err = 0;
 
-		t = xs_transaction_start(s->h);
+		t = xs_transaction_start(s->h[XSC_REQ]);
 		if (t == XBT_NULL)
 			return errno ? errno : EIO;
 		for (int i = 0; i < XSS_COUNT && err == 0; i++) {
@@ -407,14 +498,15 @@ publish_txn(struct xs_session *s, const char *const texts[XSS_COUNT])
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", xs_session_stats_prefix(s),
 			    stat_names[i]);
-				if (!xs_write(s->h, t, path, texts[i], (unsigned)strlen(texts[i])))
+			if (!xs_write(s->h[XSC_REQ], t, path, texts[i],
+			    (unsigned)strlen(texts[i])))
 				err = errno ? errno : EIO;
 		}
 		if (err != 0) {
-			xs_transaction_end(s->h, t, true);
+			xs_transaction_end(s->h[XSC_REQ], t, true);
 			return err;
 		}
-		if (xs_transaction_end(s->h, t, false))
+		if (xs_transaction_end(s->h[XSC_REQ], t, false))
 			return 0;
 		if (errno != EAGAIN)
 			return errno ? errno : EIO;

@@ -1040,7 +1040,7 @@ def xenstored_absent(env):
     g.bounds = [(0.0, FLOOR, 1 << 62)]
     g.start()
     g.settle(150000, maximum=1 << 62)
-    time.sleep(3.0)            # back-off 50 ms .. 2 s: ~6 attempts
+    time.sleep(3.0)            # back-off 50 ms .. 1 s: ~7 attempts
     g.alive("without xenstored")
     warns = g.warnings_since(0)
     check(len(warns) == 1, "%d warning lines while xenstored is absent (want 1):\n%s" % (

@@ -496,6 +496,147 @@ def xenstored_restart_reconnects():
         return "republished %.2f s and %.2f s after restarts" % tuple(times)
 
 
+def trace_connections(trace_path, start):
+    """{connection: set of request types} from the IN lines of a
+    xenstored -T trace, from byte offset start."""
+    conns = {}
+    with open(trace_path, "rb") as f:
+        f.seek(start)
+        for line in f.read().decode(errors="replace").splitlines():
+            w = line.split()
+            if len(w) >= 5 and w[0] == "IN":
+                conns.setdefault(w[1], set()).add(w[4])
+    return conns
+
+
+def connection_roles(conns):
+    """The connections that sent WATCH, and those that sent anything else."""
+    watchers = {c for c, types in conns.items() if "WATCH" in types}
+    requesters = {c for c, types in conns.items() if types - {"WATCH"}}
+    return watchers, requesters
+
+
+def xenstored_sockets(xsd):
+    """Distinct sockets xenstored holds: its listening one and one per client."""
+    inodes = set()
+    d = "/proc/%d/fd" % xsd.pid
+    for fd in os.listdir(d):
+        try:
+            t = os.readlink(os.path.join(d, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:"):
+            inodes.add(t)
+    return len(inodes)
+
+
+@test
+def xenstored_restart_at_long_interval():
+    """--interval 60: xenstored killed is noticed within 1 s with one log
+    line (no tick comes to notice it); after the restart everything is
+    republished and dom0's new memory/target is followed within 2 s."""
+    with with_xsd("restart60") as xsd:
+        g = Guest("restart60", xsd, static_max=600000)
+        g.start("--interval", "60")
+        with xsd.client() as c:
+            c.write(HOME + "/memory/target", "250000")
+            check(wait_for(lambda: g.target() == 250000, 5 * slow()), "first target not followed")
+            check(wait_for(lambda: c.read(HOME + "/memory/meminfo"), 5 * slow()),
+                  "never published")
+        time.sleep(0.5 * pause())          # the first tick long done: 59 s to the next
+        mark = len(g.logtext())
+        t_kill = time.monotonic()
+        xsd.kill()
+        noticed = wait_for(lambda: "connection" in g.logtext()[mark:], 3 * slow(), 0.002)
+        t_noticed = time.monotonic() - t_kill
+        check(noticed, "xenstored's death not noticed in 3 s:\n" + g.logtext()[mark:])
+        check(t_noticed < 1.0 * slow(), "xenstored's death noticed after %.2f s" % t_noticed)
+        time.sleep(0.3)
+        xsd.start()
+        t0 = time.monotonic()
+        with xsd.client() as c:
+            # The new store is empty: the toolstack writes the keys again.
+            def txn(t):
+                c.write(HOME + "/memory/static-max", "600000", t)
+                c.write(HOME + "/memory/target", "270000", t)
+            c.transaction(txn)
+            followed = wait_for(lambda: g.target() == 270000, 2 * slow(), 0.002)
+            t_follow = time.monotonic() - t0
+            check(followed, "memory/target 270000 not followed within 2 s: target_kb %s" %
+                  g.target())
+            keys = ("meminfo", "vmstat", "uptime", "selftarget")
+            repub = wait_for(lambda: all(c.read(HOME + "/memory/" + k) for k in keys),
+                             2 * slow(), 0.002)
+            t_repub = time.monotonic() - t0
+            check(repub, "not republished within 2 s: %s" % [
+                k for k in keys if not c.read(HOME + "/memory/" + k)])
+            check(c.read(HOME + "/memory/selftarget") == b"270000",
+                  "selftarget %r after the restart" % c.read(HOME + "/memory/selftarget"))
+        check(g.proc.poll() is None, "daemon exited")
+        log = g.logtext()[mark:]
+        warns = [ln for ln in log.splitlines() if "warning" in ln or "error" in ln]
+        check(len(warns) == 1, "%d warning lines for one loss (want 1):\n%s" % (
+            len(warns), log))
+        check("xenstore" in warns[0], "the loss line does not say xenstore: %s" % warns[0])
+        check(log.count("connected again") == 1, "not one 'connected again':\n" + log)
+        g.stop()
+        return "loss noticed in %.0f ms; target followed %.0f ms, all republished %.0f ms " \
+            "after xenstored was back" % (t_noticed * 1000, t_follow * 1000, t_repub * 1000)
+
+
+@test
+def two_connections_reopened():
+    """Watches on one connection, requests and the transaction on the
+    other (xenstored's -T trace names the connection of each request);
+    after xenstored restarts, both are opened again the same way."""
+    with with_xsd("twoconn", trace=True) as xsd:
+        g = Guest("twoconn", xsd, "XENBALLOON_SELF=true\n")
+        roles = []
+        for round_ in range(2):
+            start = 0                      # each xenstored writes a new trace
+            if round_ == 0:
+                start = os.path.getsize(xsd.trace_path)
+                g.start("--interval", "60")
+            with xsd.client() as c:
+                check(wait_for(lambda: c.read(HOME + "/memory/meminfo"), 5 * slow()),
+                      "round %d: not published" % round_)
+            # dom0's write: the watch fires, the daemon reads the key.
+            with xsd.client() as c:
+                c.write(HOME + "/memory/downhysteresis", str(5 + round_))
+            check(g.wait_log("memory/downhysteresis = %d" % (5 + round_), 2 * slow()),
+                  "round %d: the watch did not fire" % round_)
+            time.sleep(0.2)
+            watchers, requesters = connection_roles(trace_connections(xsd.trace_path, start))
+            types = trace_connections(xsd.trace_path, start)
+            check(len(watchers) == 1, "round %d: watches from %d connections: %s" % (
+                round_, len(watchers), types))
+            check(len(requesters) >= 2, "round %d: requests from %s" % (round_, types))
+            daemon_req = requesters - watchers
+            # The test's own clients are the others: each sent one kind only.
+            w = next(iter(watchers))
+            check(types[w] == {"WATCH"}, "round %d: the watch connection also sent %s" % (
+                round_, types[w] - {"WATCH"}))
+            req = [cn for cn in daemon_req if "TRANSACTION_START" in types[cn]]
+            check(len(req) == 1, "round %d: transactions from %d connections: %s" % (
+                round_, len(req), types))
+            check("READ" in types[req[0]], "round %d: the keys were not read on the request "
+                  "connection: %s" % (round_, types[req[0]]))
+            # xenstored: its listening socket and the daemon's two.
+            check(xenstored_sockets(xsd) == 3, "round %d: xenstored holds %d sockets, "
+                  "wanted 3 (listening + 2)" % (round_, xenstored_sockets(xsd)))
+            roles.append((w, req[0]))
+            if round_ == 0:
+                xsd.kill()
+                check(g.wait_log("closed the connection", 1.0 * slow()), "loss not noticed")
+                os.unlink(xsd.trace_path)
+                xsd.start()
+                check(g.wait_log("connected again", 3 * slow()), "not connected again")
+        check(g.proc.poll() is None, "daemon exited")
+        g.stop()
+        return "watch connection %s / requests %s, then %s / %s after the restart" % (
+            roles[0] + roles[1])
+
+
 @test
 def xenstore_absent_at_start():
     """No xenstored at start: selfballooning runs; when it appears the
