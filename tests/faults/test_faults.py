@@ -871,8 +871,9 @@ def target_fifo(env):
 
     def inject(g):
         g.saved = g.target()
-        os.unlink(g.target_path)
-        os.mkfifo(g.target_path)
+        # Renamed over, so no tick sees target_kb missing in between.
+        os.mkfifo(g.target_path + ".fifo")
+        os.rename(g.target_path + ".fifo", g.target_path)
 
     def clear(g):
         os.unlink(g.target_path)
