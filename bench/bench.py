@@ -67,6 +67,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
 
+from guest import wait_for  # noqa: E402
 from xs import Xenstored, count_requests, trace_size  # noqa: E402
 
 HOME = "/local/domain/0"
@@ -325,15 +326,6 @@ def ctxt_switches(pid):
         if s:
             out[t] = (int(s["voluntary_ctxt_switches"]), int(s["nonvoluntary_ctxt_switches"]))
     return out
-
-
-def wait_for(pred, timeout, step=0.005):
-    end = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > end:
-            return False
-        time.sleep(step)
-    return True
 
 
 def new_xsd(opts, name, trace=False):

@@ -83,39 +83,44 @@ detect_guest_type(struct engine *e)
 
 void
 engine_init(struct engine *e, const struct xb_config *cfg, const char *config_path,
-	    const char *root, bool dry_run, bool use_xenstore)
+	    const char *root, bool dry_run)
 {
 	memset(e, 0, sizeof(*e));
 	e->cfg = *cfg;
 	strlcpy(e->config_path, config_path, sizeof(e->config_path));
 	strlcpy(e->root, root ? root : "", sizeof(e->root));
 	e->dry_run = dry_run;
-	e->use_xenstore = use_xenstore;
 	e->mode = MODE_IDLE;
 	e->mode_logged = false;
 	balloon_detect(&e->balloon, e->root);
 	set_paths(e);
 	read_maxmem(e);
 	detect_guest_type(e);
-	xs_session_init(&e->xs, e->cfg.stats_path);
+	e->xs = xs_session_new(e->cfg.stats_path);
 }
 
 void
 engine_close(struct engine *e)
 {
-	xs_session_abandon(&e->xs);
+	xs_session_abandon(e->xs);
+	e->xs = NULL;
 }
 
+/* dom0's value for k, or dflt when it set none (or a bad one). */
 static uint64_t
 override(const struct engine *e, enum xs_key k, uint64_t dflt)
 {
-	return e->xs.have[k] ? e->xs.val[k] : dflt;
+	uint64_t v;
+
+	return xs_session_value(e->xs, k, &v) ? v : dflt;
 }
 
 static bool
 selfballooning(const struct engine *e)
 {
-	return e->xs.have[XSK_SELFBALLOON] ? e->xs.val[XSK_SELFBALLOON] == 1 : e->cfg.self;
+	uint64_t on;
+
+	return xs_session_value(e->xs, XSK_SELFBALLOON, &on) ? on == 1 : e->cfg.self;
 }
 
 uint64_t
@@ -168,19 +173,20 @@ update_maxmem(struct engine *e, uint64_t mem_total_kb)
 static enum policy_mode
 decide_mode(struct engine *e, uint64_t driver_target_kb, uint64_t *directed_kb)
 {
-	uint64_t t;
+	uint64_t t, static_max;
+	bool have_max;
 
 	*directed_kb = 0;
 	if (selfballooning(e))
 		return MODE_SELF;
-	if (!e->xs.have[XSK_TARGET])
+	if (!xs_session_value(e->xs, XSK_TARGET, &t))
 		return MODE_IDLE;
-	t = e->xs.val[XSK_TARGET];
-	if (e->xs.have[XSK_STATIC_MAX] && t > e->xs.val[XSK_STATIC_MAX]) {
+	have_max = xs_session_value(e->xs, XSK_STATIC_MAX, &static_max);
+	if (have_max && t > static_max) {
 		if (!e->warned_target_max)
 			log_warnx("xenstore: ignoring memory/target = %" PRIu64
 			    " kB: above memory/static-max = %" PRIu64 " kB",
-			    t, e->xs.val[XSK_STATIC_MAX]);
+			    t, static_max);
 		e->warned_target_max = true;
 		return MODE_IDLE;
 	}
@@ -190,7 +196,7 @@ decide_mode(struct engine *e, uint64_t driver_target_kb, uint64_t *directed_kb)
 	 * the balloon ourselves, so our target agrees with the kernel's. */
 	if (e->hvm && !e->hvm_diff_known) {
 		e->hvm_diff_kb = t > driver_target_kb ? t - driver_target_kb : 0;
-		if (e->xs.have[XSK_STATIC_MAX] && e->hvm_diff_kb > e->xs.val[XSK_STATIC_MAX] / 4)
+		if (have_max && e->hvm_diff_kb > static_max / 4)
 			e->hvm_diff_kb = 0;
 		e->hvm_diff_known = true;
 		log_info("HVM/PVH guest: memory/target is %" PRIu64 " kB above the balloon's",
@@ -353,7 +359,7 @@ publish(struct engine *e, bool stats)
 	char selftarget[32], preswap[32];
 	ssize_t n;
 
-	if (!e->use_xenstore || e->dry_run || e->xs.state != XS_UP)
+	if (e->dry_run || !xs_session_is_up(e->xs))
 		return;
 	if (e->moved_once) {
 		snprintf(selftarget, sizeof(selftarget), "%" PRIu64, e->last_written_kb);
@@ -393,17 +399,14 @@ publish(struct engine *e, bool stats)
 		snprintf(preswap, sizeof(preswap), "%" PRIu64, e->last_preswap_pages);
 		texts[XSS_PRESWAP] = preswap;
 	}
-	xs_session_publish(&e->xs, texts);
+	xs_session_publish(e->xs, texts);
 }
 
 static void
 xs_tick(struct engine *e)
 {
-	if (!e->use_xenstore)
-		return;
-	if (xs_session_ensure(&e->xs, now_ms()))
-		xs_session_refresh(&e->xs);
-	e->xs.changed = false;
+	if (xs_session_ensure(e->xs, now_ms()))
+		xs_session_refresh(e->xs);
 }
 
 void
@@ -416,38 +419,45 @@ engine_tick(struct engine *e)
 	publish(e, true);
 }
 
-void
-engine_react(struct engine *e)
+/* dom0 changed a value between ticks: move the balloon now. */
+static void
+react(struct engine *e)
 {
-	e->xs.changed = false;
 	balloon_step(e);
 	publish(e, false);
 }
 
 int
-engine_poll(const struct engine *e, struct pollfd pfd[ENGINE_POLL_FDS], uint64_t *deadline_ms)
+engine_xs_fd(const struct engine *e)
 {
-	*deadline_ms = UINT64_MAX;
-	return e->use_xenstore ? xs_session_poll(&e->xs, pfd, deadline_ms) : 0;
+	return xs_session_fd(e->xs);
+}
+
+uint64_t
+engine_xs_deadline_ms(const struct engine *e)
+{
+	return xs_session_retry_at_ms(e->xs);
 }
 
 void
-engine_dispatch(struct engine *e, const struct pollfd *pfd, int n)
+engine_xs_dispatch(struct engine *e, short revents, uint64_t now)
 {
-	unsigned ev;
+	unsigned ev = xs_session_dispatch(e->xs, revents, now);
 
-	if (!e->use_xenstore)
-		return;
-	ev = xs_session_dispatch(&e->xs, pfd, n, now_ms());
 	if (ev & XS_EV_RECONNECTED) {
 		/* The new store is empty: everything goes out again now,
 		 * not at the next tick, which may be a minute away. */
-		e->xs.changed = false;
 		balloon_step(e);
 		publish(e, true);
 	} else if (ev & XS_EV_CHANGED) {
-		engine_react(e);
+		react(e);
 	}
+}
+
+const char *
+engine_balloon_name(const struct engine *e)
+{
+	return balloon_kind_name(e->balloon.kind);
 }
 
 int
@@ -463,7 +473,7 @@ engine_reload(struct engine *e)
 	e->cfg = cfg;
 	set_paths(e);
 	read_maxmem(e);
-	xs_session_set_stats_path(&e->xs, e->cfg.stats_path);
+	xs_session_set_stats_path(e->xs, e->cfg.stats_path);
 	e->err_preswap = 0;
 	log_info("reload: configuration %s loaded", e->config_path);
 	return 0;
@@ -478,6 +488,6 @@ engine_status(const struct engine *e)
 	    mode_names[e->mode], e->last_current_kb, e->moved_once ? "" : "unset/",
 	    e->last_written_kb, e->last.goal_kb, e->last.floor_kb,
 	    e->have_preswap ? "" : "none/", e->last_preswap_pages,
-	    !e->use_xenstore ? "off" : e->xs.state == XS_UP ? "up" : "down",
-	    xs_session_stats_prefix(&e->xs), e->ticks, e->writes, e->xs.reconnects);
+	    xs_session_is_up(e->xs) ? "up" : "down",
+	    xs_session_stats_prefix(e->xs), e->ticks, e->writes, xs_session_reconnects(e->xs));
 }

@@ -20,10 +20,9 @@ struct engine {
 	char config_path[PATH_MAX];
 	char root[PATH_MAX];
 	bool dry_run;
-	bool use_xenstore;
 
 	struct balloon balloon;
-	struct xs_session xs;
+	struct xs_session *xs;
 	struct preswap_state preswap;
 
 	char meminfo_path[PATH_MAX];
@@ -63,24 +62,25 @@ struct engine {
 
 /* Set paths under root and read the maxmem file; cfg is copied. */
 void engine_init(struct engine *e, const struct xb_config *cfg, const char *config_path,
-		 const char *root, bool dry_run, bool use_xenstore);
+		 const char *root, bool dry_run);
 
-/* A full tick (BEHAVIOR 7 order). */
+/* A full tick, in the order of README "How it works": maxmem mark,
+ * mode, balloon step, preswap, publish. */
 void engine_tick(struct engine *e);
 
-/* Values from xenstore changed between ticks: move the balloon now. */
-void engine_react(struct engine *e);
+/* For the main loop, the xenstore session as a source of input: the
+ * descriptor to poll (-1: none now; ready for a watch event or when
+ * xenstored closed a connection), when to call without input (the next
+ * connection attempt; UINT64_MAX: never), and the call, which reads the
+ * watch events, notices a lost connection or reconnects and, when dom0
+ * changed a value or the store was new, moves the balloon and publishes
+ * at once instead of at the next tick. */
+int engine_xs_fd(const struct engine *e);
+uint64_t engine_xs_deadline_ms(const struct engine *e);
+void engine_xs_dispatch(struct engine *e, short revents, uint64_t now_ms);
 
-/* The main loop's hand-off (see xs_session_poll): the descriptors to
- * wait on besides its own, and when to call engine_dispatch even if
- * none reports anything (UINT64_MAX: never). Returns how many. */
-#define ENGINE_POLL_FDS XS_POLL_FDS
-int engine_poll(const struct engine *e, struct pollfd pfd[ENGINE_POLL_FDS],
-		uint64_t *deadline_ms);
-
-/* After poll(): watch events, a lost xenstore connection, a reconnection
- * due; moves the balloon and publishes as they require. */
-void engine_dispatch(struct engine *e, const struct pollfd *pfd, int n);
+/* "sysfs" or "legacy": the balloon driver found at start. */
+const char *engine_balloon_name(const struct engine *e);
 
 /* The tick length in ms (config, or dom0's memory/interval). */
 uint64_t engine_interval_ms(const struct engine *e);

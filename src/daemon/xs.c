@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -26,6 +27,41 @@
 #define BACKOFF_MAX_MS 1000
 #define TXN_RETRIES 5
 #define WATCHDOG_S 1
+
+enum xs_state { XS_DOWN, XS_UP };
+
+/* The connections: watches, requests. */
+enum xs_conn { XSC_WATCH, XSC_REQ, XSC_COUNT };
+
+struct xs_session {
+	struct xs_handle *h[XSC_COUNT];
+	/* A duplicate of the socket under each handle, -1 if none (xenbus):
+	 * watched for the peer's close, and cut by the watchdog. */
+	int live_fd[XSC_COUNT];
+	/* What the main loop polls: an epoll set of the watch queue and
+	 * the live_fd, -1 when down. */
+	int poll_fd;
+	enum xs_state state;
+	uint64_t retry_at_ms;      /* when down: next connection attempt */
+	uint64_t backoff_ms;
+	bool ever_connected;
+	unsigned reconnects;       /* successful connections after the first */
+
+	/* Values dom0 set, parsed; have[k] false when absent or bad. */
+	bool have[XSK_COUNT];
+	uint64_t val[XSK_COUNT];
+	bool dirty[XSK_COUNT];     /* a watch fired: read it again */
+	bool changed;              /* some value changed since last cleared */
+	char bad[XSK_COUNT][64];   /* last bad text logged, to log once */
+	bool bad_logged[XSK_COUNT];
+
+	/* Publishing. */
+	char stats_path[XB_STATS_PATH_MAX];
+	bool fallback;             /* stats_path was denied: using XB_STATS_FALLBACK_PATH */
+	bool publish_denied;       /* the fallback was denied too */
+	int publish_err;           /* last publishing error logged, 0 = none */
+	char *cache[XSS_COUNT];    /* text last written, NULL = unknown */
+};
 
 /*
  * The watchdog. libxenstore has no time-out: a xenstored that is alive
@@ -118,26 +154,6 @@ static const struct {
 	[XSK_PRESWAPINERTIA] = { "memory/preswapinertia", 1, XB_INERTIA_MAX },
 };
 
-static const char *const stat_names[XSS_COUNT] = {
-	[XSS_SELFTARGET] = "selftarget",
-	[XSS_MEMINFO] = "meminfo",
-	[XSS_VMSTAT] = "vmstat",
-	[XSS_UPTIME] = "uptime",
-	[XSS_PRESWAP] = "preswap",
-};
-
-const char *
-xsk_path(enum xs_key k)
-{
-	return key_defs[k].path;
-}
-
-const char *
-xss_name(enum xs_stat s)
-{
-	return stat_names[s];
-}
-
 static void
 clear_cache(struct xs_session *s)
 {
@@ -147,16 +163,21 @@ clear_cache(struct xs_session *s)
 	}
 }
 
-void
-xs_session_init(struct xs_session *s, const char *stats_path)
+struct xs_session *
+xs_session_new(const char *stats_path)
 {
-	memset(s, 0, sizeof(*s));
+	struct xs_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		fatal("xenstore session");
 	s->state = XS_DOWN;
+	s->poll_fd = -1;
 	for (int c = 0; c < XSC_COUNT; c++)
 		s->live_fd[c] = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	watchdog_install();
 	strlcpy(s->stats_path, stats_path, sizeof(s->stats_path));
+	return s;
 }
 
 void
@@ -171,6 +192,9 @@ xs_session_set_stats_path(struct xs_session *s, const char *stats_path)
 static void
 close_conns(struct xs_session *s)
 {
+	if (s->poll_fd >= 0)
+		close(s->poll_fd);
+	s->poll_fd = -1;
 	for (int c = 0; c < XSC_COUNT; c++) {
 		if (s->h[c] != NULL)
 			xs_close(s->h[c]);
@@ -181,13 +205,13 @@ close_conns(struct xs_session *s)
 	}
 }
 
-/* The connections failed: close both and schedule a reconnection. A
- * NULL what means xenstored closed them (no errno to report). */
+/* The connections failed with err while doing what: close both and
+ * schedule a reconnection. A NULL what: xenstored closed them. */
 static void
-mark_down(struct xs_session *s, const char *what)
+mark_down(struct xs_session *s, const char *what, int err)
 {
 	if (s->state == XS_UP && what != NULL)
-		log_warn("xenstore: %s failed; connection lost, reconnecting", what);
+		log_warnc(err, "xenstore: %s failed; connection lost, reconnecting", what);
 	else if (s->state == XS_UP)
 		log_warnx("xenstore: xenstored closed the connection; reconnecting");
 	close_conns(s);
@@ -202,8 +226,33 @@ xs_session_abandon(struct xs_session *s)
 	/* xs_close() cancels libxenstore's reader thread, and glibc loads
 	 * libgcc_s to unwind it: a fifth of the daemon's peak memory, spent
 	 * on the way out. At exit the kernel closes the socket anyway. */
-	s->state = XS_DOWN;
 	clear_cache(s);
+	free(s);
+}
+
+bool
+xs_session_is_up(const struct xs_session *s)
+{
+	return s->state == XS_UP;
+}
+
+unsigned
+xs_session_reconnects(const struct xs_session *s)
+{
+	return s->reconnects;
+}
+
+uint64_t
+xs_session_retry_at_ms(const struct xs_session *s)
+{
+	return s->state == XS_UP ? UINT64_MAX : s->retry_at_ms;
+}
+
+bool
+xs_session_value(const struct xs_session *s, enum xs_key k, uint64_t *v)
+{
+	*v = s->val[k];
+	return s->have[k];
 }
 
 /* Errors that say nothing about the connection. */
@@ -274,6 +323,7 @@ read_key(struct xs_session *s, enum xs_key k)
 }
 
 static bool connect_session(struct xs_session *s, uint64_t now);
+static bool poll_set_open(struct xs_session *s);
 
 bool
 xs_session_ensure(struct xs_session *s, uint64_t now)
@@ -286,7 +336,7 @@ xs_session_ensure(struct xs_session *s, uint64_t now)
 		return false;
 	up = connect_session(s, now);
 	if (watchdog_disarm() && s->state == XS_UP)
-		mark_down(s, "waiting for xenstored (no answer in time)");
+		mark_down(s, "waiting for xenstored (no answer in time)", ETIMEDOUT);
 	return up && s->state == XS_UP;
 }
 
@@ -344,6 +394,13 @@ connect_session(struct xs_session *s, uint64_t now)
 			return false;
 		}
 	}
+	if (!poll_set_open(s)) {
+		if (s->backoff_ms == BACKOFF_MIN_MS)
+			log_warn("xenstore: cannot wait for its events; retrying");
+		close_conns(s);
+		retry_later(s, now_ms());
+		return false;
+	}
 	s->state = XS_UP;
 	if (s->ever_connected) {
 		s->reconnects++;
@@ -356,7 +413,7 @@ connect_session(struct xs_session *s, uint64_t now)
 	clear_cache(s);
 	for (int k = 0; k < XSK_COUNT; k++) {
 		if (!read_key(s, (enum xs_key)k)) {
-			mark_down(s, "reading the keys");
+			mark_down(s, "reading the keys", errno);
 			return false;
 		}
 	}
@@ -364,6 +421,12 @@ connect_session(struct xs_session *s, uint64_t now)
 	for (int k = 0; k < XSK_COUNT; k++)
 		s->dirty[k] = false;
 	return true;
+}
+
+int
+xs_session_fd(const struct xs_session *s)
+{
+	return s->state == XS_UP ? s->poll_fd : -1;
 }
 
 /* Drain pending watch events and re-read the keys they name. */
@@ -385,7 +448,7 @@ handle_events(struct xs_session *s)
 		free(ev);
 	}
 	if (errno != EAGAIN) {
-		mark_down(s, "reading watch events");
+		mark_down(s, "reading watch events", errno);
 		return;
 	}
 	for (int k = 0; k < XSK_COUNT; k++)
@@ -395,13 +458,15 @@ handle_events(struct xs_session *s)
 	watchdog_arm(s);
 	for (int k = 0; k < XSK_COUNT; k++) {
 		if (s->dirty[k] && !read_key(s, (enum xs_key)k)) {
+			int err = errno;
+
 			watchdog_disarm();
-			mark_down(s, "reading a watched key");
+			mark_down(s, "reading a watched key", err);
 			return;
 		}
 	}
 	if (watchdog_disarm())
-		mark_down(s, "waiting for xenstored (no answer in time)");
+		mark_down(s, "waiting for xenstored (no answer in time)", ETIMEDOUT);
 }
 
 void
@@ -420,51 +485,67 @@ xs_session_refresh(struct xs_session *s)
  * the interval, and without a request: poll() on libxenstore's watch
  * descriptor never wakes for it (its reader thread sees the end of the
  * stream and only stops). The end of the stream shows on the sockets
- * themselves, as POLLRDHUP on a duplicate of each, the same moment
- * xenstored's end closes; nothing else wakes those entries (no POLLIN
+ * themselves, as EPOLLRDHUP on a duplicate of each, the moment
+ * xenstored's end closes; nothing else wakes those entries (no EPOLLIN
  * is asked for: the request connection's replies are read by the call
  * that sent the request, the watch connection's by the reader thread).
- * So liveness costs no wakeup and no round trip. A xenbus device (in a
- * guest) has no such end: its connection lives as long as the kernel.
+ * One epoll set holds them and the watch queue, so the main loop polls
+ * one descriptor, and liveness costs no wakeup and no round trip. A
+ * xenbus device (in a guest) has no such end: its connection lives as
+ * long as the kernel, and the set holds the watch queue alone.
  */
-int
-xs_session_poll(const struct xs_session *s, struct pollfd pfd[XS_POLL_FDS],
-		uint64_t *deadline_ms)
-{
-	int n = 0, wfd;
+enum { EV_WATCH_QUEUE, EV_CONN_END };
 
-	*deadline_ms = UINT64_MAX;
-	if (s->state != XS_UP) {
-		*deadline_ms = s->retry_at_ms;
-		return 0;
-	}
-	wfd = xs_fileno(s->h[XSC_WATCH]);
-	if (wfd >= 0)
-		pfd[n++] = (struct pollfd){ .fd = wfd, .events = POLLIN };
+static bool
+poll_set_add(int epfd, int fd, uint32_t events, uint32_t tag)
+{
+	struct epoll_event ev = { .events = events, .data = { .u32 = tag } };
+
+	return fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+/* Build the set once connected. False (errno set) when it cannot be. */
+static bool
+poll_set_open(struct xs_session *s)
+{
+	int wfd = xs_fileno(s->h[XSC_WATCH]);
+
+	s->poll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->poll_fd < 0 || wfd < 0)
+		return false;
+	if (!poll_set_add(s->poll_fd, wfd, EPOLLIN, EV_WATCH_QUEUE))
+		return false;
 	for (int c = 0; c < XSC_COUNT; c++)
-		if (s->live_fd[c] >= 0)
-			pfd[n++] = (struct pollfd){ .fd = s->live_fd[c], .events = POLLRDHUP };
-	return n;
+		if (!poll_set_add(s->poll_fd, s->live_fd[c], EPOLLRDHUP, EV_CONN_END))
+			return false;
+	return true;
+}
+
+/* Did xenstored close either connection? No request: the set says. */
+static bool
+conn_ended(const struct xs_session *s)
+{
+	struct epoll_event ev[XSC_COUNT + 1];
+	int n = epoll_wait(s->poll_fd, ev, XSC_COUNT + 1, 0);
+
+	for (int i = 0; i < n; i++)
+		if (ev[i].data.u32 == EV_CONN_END)
+			return true;
+	return false;
 }
 
 unsigned
-xs_session_dispatch(struct xs_session *s, const struct pollfd *pfd, int n, uint64_t now)
+xs_session_dispatch(struct xs_session *s, short revents, uint64_t now)
 {
-	bool events = false, lost = false;
 	unsigned ev = 0;
 
-	for (int i = 0; i < n && s->state == XS_UP; i++) {
-		if (pfd[i].revents == 0)
-			continue;
-		if (pfd[i].fd == s->live_fd[XSC_WATCH] || pfd[i].fd == s->live_fd[XSC_REQ])
-			lost = true;
+	s->changed = false;
+	if (s->state == XS_UP && revents != 0) {
+		if (conn_ended(s))
+			mark_down(s, NULL, 0);
 		else
-			events = true;
+			handle_events(s);
 	}
-	if (lost)
-		mark_down(s, NULL);
-	else if (events)
-		handle_events(s);
 	if (s->state == XS_DOWN && now >= s->retry_at_ms && xs_session_ensure(s, now))
 		ev |= XS_EV_RECONNECTED;
 	if (s->changed)
@@ -475,7 +556,7 @@ xs_session_dispatch(struct xs_session *s, const struct pollfd *pfd, int n, uint6
 const char *
 xs_session_stats_prefix(const struct xs_session *s)
 {
-	return s->fallback ? XS_FALLBACK_PATH : s->stats_path;
+	return s->fallback ? XB_STATS_FALLBACK_PATH : s->stats_path;
 }
 
 /* Write the changed texts in one transaction. Returns 0, or the errno
@@ -497,7 +578,7 @@ publish_txn(struct xs_session *s, const char *const texts[XSS_COUNT])
 			    (s->cache[i] != NULL && strcmp(s->cache[i], texts[i]) == 0))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", xs_session_stats_prefix(s),
-			    stat_names[i]);
+			    xb_stat_names[i]);
 			if (!xs_write(s->h[XSC_REQ], t, path, texts[i],
 			    (unsigned)strlen(texts[i])))
 				err = errno ? errno : EIO;
@@ -529,15 +610,15 @@ xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
 		return;
 	watchdog_arm(s);
 	err = publish_txn(s, texts);
-	if (err == EACCES && !s->fallback && strcmp(s->stats_path, XS_FALLBACK_PATH) != 0) {
+	if (err == EACCES && !s->fallback && strcmp(s->stats_path, XB_STATS_FALLBACK_PATH) != 0) {
 		log_warnx("xenstore: writing under %s/ is denied (stock toolstack); "
-		    "publishing under %s/ instead", s->stats_path, XS_FALLBACK_PATH);
+		    "publishing under %s/ instead", s->stats_path, XB_STATS_FALLBACK_PATH);
 		s->fallback = true;
 		clear_cache(s);
 		err = publish_txn(s, texts);
 	}
 	if (watchdog_disarm()) {
-		mark_down(s, "waiting for xenstored (no answer in time)");
+		mark_down(s, "waiting for xenstored (no answer in time)", ETIMEDOUT);
 		return;
 	}
 	if (err == EACCES) {
@@ -554,8 +635,7 @@ xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
 		return;
 	}
 	if (err != 0) {
-		errno = err;
-		mark_down(s, "publishing stats");
+		mark_down(s, "publishing stats", err);
 		return;
 	}
 	s->publish_err = 0;
