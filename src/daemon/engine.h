@@ -10,6 +10,7 @@
 
 #include "balloon.h"
 #include "config.h"
+#include "once.h"
 #include "policy.h"
 #include "xs.h"
 
@@ -47,10 +48,10 @@ struct engine {
 	uint64_t last_preswap_pages;
 	bool have_preswap;
 
-	/* Log-once state: the last failure reported for each source. */
-	int err_meminfo, err_balloon_read, err_balloon_write, err_maxmem, err_preswap;
-	int err_preswap_write, err_vmstat, err_uptime;
-	bool warned_clamp_floor, warned_target_max;
+	/* Each source of failure, logged once until it works again. */
+	struct once meminfo_read, balloon_read, balloon_write, maxmem_write;
+	struct once preswap_read, preswap_write, vmstat_read, uptime_read;
+	struct once target_above_max, directed_below_floor;
 
 	/* Text buffers, kept here to stay off the stack. */
 	char meminfo_text[XB_TEXT_MAX];

@@ -6,7 +6,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -22,6 +21,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "parse.h"
 #include "util.h"
 
 #ifndef XB_SYSCONFDIR
@@ -84,15 +84,13 @@ usage(FILE *fp)
 	    XB_SYSCONFDIR, XB_RUNSTATEDIR);
 }
 
+/* --interval: seconds, fractions allowed, 0 (no wait) to a day. */
 static int
 parse_interval(const char *s, uint64_t *ms)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0 || v > 86400)
+	if (parse_seconds(s, 0, 86400, &v) != 0)
 		return -1;
 	*ms = (uint64_t)(v * 1000.0 + 0.5);
 	return 0;

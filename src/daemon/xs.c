@@ -17,6 +17,7 @@
 #include <xenstore.h>
 
 #include "log.h"
+#include "once.h"
 #include "util.h"
 #include "xsval.h"
 
@@ -52,14 +53,13 @@ struct xs_session {
 	uint64_t val[XSK_COUNT];
 	bool dirty[XSK_COUNT];     /* a watch fired: read it again */
 	bool changed;              /* some value changed since last cleared */
-	char bad[XSK_COUNT][64];   /* last bad text logged, to log once */
-	bool bad_logged[XSK_COUNT];
+	struct once bad[XSK_COUNT]; /* a bad value, logged once per text */
 
 	/* Publishing. */
 	char stats_path[XB_STATS_PATH_MAX];
 	bool fallback;             /* stats_path was denied: using XB_STATS_FALLBACK_PATH */
 	bool publish_denied;       /* the fallback was denied too */
-	int publish_err;           /* last publishing error logged, 0 = none */
+	struct once publish_fail;  /* a publishing error we retry */
 	char *cache[XSS_COUNT];    /* text last written, NULL = unknown */
 };
 
@@ -292,15 +292,15 @@ read_key(struct xs_session *s, enum xs_key k)
 	if (val == NULL) {
 		if (!benign_errno(errno))
 			return false;
-		s->bad_logged[k] = false;
+		(void)once_ok(&s->bad[k]);
 		set_value(s, k, false, 0);
 		return true;
 	}
 	if (xsval_parse_u64(val, len, key_defs[k].min, key_defs[k].max, &v, &why) == 0) {
-		s->bad_logged[k] = false;
+		(void)once_ok(&s->bad[k]);
 		set_value(s, k, true, v);
 	} else {
-		char shown[sizeof(s->bad[k])];
+		char shown[64];
 		size_t j = 0;
 
 		/* Show at most 40 bytes, printable only: the value is a
@@ -308,14 +308,11 @@ read_key(struct xs_session *s, enum xs_key k)
 		for (unsigned i = 0; i < len && j + 4 < sizeof(shown) && i < 40; i++)
 			shown[j++] = (val[i] >= 0x20 && val[i] < 0x7f) ? val[i] : '?';
 		shown[j] = '\0';
-		if (!s->bad_logged[k] || strcmp(shown, s->bad[k]) != 0) {
+		if (once_fail(&s->bad[k], once_key(shown)))
 			log_warnx("xenstore: ignoring %s = \"%s\"%s: %s (allowed %llu..%llu)",
 			    key_defs[k].path, shown, len > 40 ? "..." : "", why,
 			    (unsigned long long)key_defs[k].min,
 			    (unsigned long long)key_defs[k].max);
-			strlcpy(s->bad[k], shown, sizeof(s->bad[k]));
-			s->bad_logged[k] = true;
-		}
 		set_value(s, k, false, 0);
 	}
 	free(val);
@@ -628,17 +625,16 @@ xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
 		return;
 	}
 	if (err == EAGAIN || err == ENOSPC || err == E2BIG) {
-		if (err != s->publish_err)
+		if (once_fail(&s->publish_fail, (uint64_t)err))
 			log_warnx("xenstore: publishing stats under %s/ failed: %s; will retry",
 			    xs_session_stats_prefix(s), strerror(err));
-		s->publish_err = err;
 		return;
 	}
 	if (err != 0) {
 		mark_down(s, "publishing stats", err);
 		return;
 	}
-	s->publish_err = 0;
+	(void)once_ok(&s->publish_fail);
 	for (int i = 0; i < XSS_COUNT; i++) {
 		if (texts[i] == NULL)
 			continue;
