@@ -280,6 +280,9 @@ def test_garbage_values_ignored(xsd, guest, slow, pause):
         for _ in range(2):      # the same bad value twice: one line
             c.write(HOME + "/memory/target", "abc")
             time.sleep(0.3 * pause)
+        # On a loaded machine the last lines may come late: wait for them.
+        wait_for(lambda: g.logtext().count("ignoring memory/target = \"") >= len(bad) and
+                 "above memory/static-max" in g.logtext(), 5 * slow)
         log = g.logtext()
         ignored = log.count("ignoring memory/target = \"")
         # 400000 is above static-max: ignored by the engine, one line.
