@@ -845,7 +845,8 @@ def test_preswap_vanish(env):
         g.put(PRESWAP, "500\n")
         assert wait_for(lambda: preswap_wrote(g, 450, since=p0), 3), (
             "preswap shrinking did not resume: %s" % preswap_writes(g))
-        assert g.wait_log("working again", since=m2, timeout=1), "no line saying preswap works again"
+        assert g.wait_log("working again", since=m2, timeout=1), (
+            "no line saying preswap works again")
         g.settle(150000 + occ * 1000)
     g.stop_checked()
     return shown.split("warning: ", 1)[-1][:120]
@@ -930,7 +931,8 @@ def test_xenstored_restart_x5(env):
             "restart %d: %d warning lines (want the loss and at most "
               "one failed reconnection):\n%s" % (i + 1, len(warns), "\n".join(warns[:6])))
         assert all("xenstore" in w for w in warns), "warning does not say xenstore: %s" % warns
-        assert g.wait_log("connected again", since=m, timeout=1), "restart %d: no 'connected again'" % (i + 1)
+        assert g.wait_log("connected again", since=m, timeout=1), (
+            "restart %d: no 'connected again'" % (i + 1))
     g.stop_checked()
     return "5 restarts, followed dom0 again after %s s" % ", ".join("%.2f" % t for t in times)
 
@@ -1121,7 +1123,8 @@ def test_xs_selfballoon_garbage(env):
         n = garbage_key(env, g, c, "selfballoon", bad, lambda: "mode: idle" not in g.logtext())
         g.settle(130000)
         c.write(HOME + "/memory/selfballoon", "0")
-        assert g.wait_log("mode: idle", since=0, timeout=3), "selfballoon=0 not honoured after the garbage"
+        assert g.wait_log("mode: idle", since=0, timeout=3), (
+            "selfballoon=0 not honoured after the garbage")
     g.stop_checked()
     return "%d bad values, %d lines; selfballooning from the config went on" % (len(bad), n)
 
@@ -1308,8 +1311,9 @@ def pidfile_case(env, content, setup=None):
             f.write(content)
     g.start()
     assert wait_for(lambda: os.path.exists(g.pidfile) and
-                    open(g.pidfile).read().strip() == str(g.proc.pid), 3), "pidfile does not hold the daemon's pid: %r" % (
-              open(g.pidfile).read() if os.path.exists(g.pidfile) else None)
+                    open(g.pidfile).read().strip() == str(g.proc.pid), 3), (
+        "pidfile does not hold the daemon's pid: %r" % (
+            open(g.pidfile).read() if os.path.exists(g.pidfile) else None))
     g.settle(150000)
     warns = g.warnings_since(0)
     assert len(warns) <= 1, "%d warning lines for a stale pidfile: %s" % (len(warns), warns)

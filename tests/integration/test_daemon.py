@@ -328,7 +328,8 @@ def test_xenstore_absent_at_start(case_dir, guest, slow):
     xsd = Xenstored(os.path.join(case_dir, "xsd"))
     g = guest(xsd, "XENBALLOON_SELF=true\n")
     g.start("--interval", "0.2")
-    assert wait_for(lambda: g.target_other_than(257000), 3 * slow), "no selfballooning without xenstore"
+    assert wait_for(lambda: g.target_other_than(257000), 3 * slow), (
+        "no selfballooning without xenstore")
     xsd.start()
     try:
         with xsd.client() as c:
