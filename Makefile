@@ -46,7 +46,8 @@ XCFLAGS       = -std=gnu11 $(WARN) $(OPT) $(DEFS) $(PKG_CFLAGS) $(CFLAGS)
 # --- the two programs and what they are made of --------------------------
 # src/common is linked as a static archive, so each program takes from it
 # only the modules it calls.
-COMMON_SRCS  := src/common/log.c src/common/util.c src/common/kfiles.c \
+COMMON_SRCS  := src/common/log.c src/common/util.c src/common/parse.c src/common/once.c \
+		src/common/kfiles.c \
 		src/common/xsval.c src/common/stats.c
 # The daemon's modules; xenballoond.c holds main() and the loop.
 DAEMON_LIB_SRCS := src/daemon/config.c src/daemon/policy.c src/daemon/balloon.c \

@@ -16,8 +16,8 @@ own fake root; measured runs are started by bench/spawn.c (wait4).
      tick writes the balloon target and all five keys); user+sys of the
      process and all its threads / ticks. BENCH_ROUNDS rounds, the
      programs one after the other in each; the median of each program,
-     and the median of the rounds' ratios. The floor does what the issue
-     names (three kernel files and preswap read, the balloon target
+     and the median of the rounds' ratios. The floor does the unavoidable
+     work of a tick (three kernel files and preswap read, the balloon target
      written, one transaction); variants: plus a memory/target read per
      tick, and with a watch registered on its connection.
   2. xenstore requests per tick from xenstored's -T trace: a run of 2000

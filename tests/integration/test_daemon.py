@@ -56,8 +56,10 @@ def slow(opts):
 
 # ---------------------------------------------------------------- tests
 def test_directed_target_followed_fast(xsd, guest, slow):
-    """dom0 writes memory/target; the balloon target follows within 50 ms
-    (interval 60 s, so only the watch can have done it)."""
+    """dom0 writes memory/target; the balloon target follows within 1 s
+    at interval 60 s, so only the watch can have done it. How fast it
+    follows is measured by `make bench` (reaction p50/p99), not here: a
+    bound of milliseconds fails on a loaded machine."""
     g = guest(xsd, "XENBALLOON_AUTO_DOWNHYSTERESIS=1\n", static_max=600000)
     with xsd.client() as c:
         g.start("--interval", "60")
@@ -77,7 +79,7 @@ def test_directed_target_followed_fast(xsd, guest, slow):
         assert st == b"260000", "selftarget %r, wanted 260000" % st
     g.stop()
     lat.sort()
-    limit = 50 * slow
+    limit = 1000 * slow
     assert lat[-1] < limit, "slowest reaction %.1f ms > %d ms" % (lat[-1], limit)
     return "20 writes: median %.2f ms, max %.2f ms (limit %d ms)" % (
         lat[len(lat) // 2], lat[-1], limit)
