@@ -539,6 +539,16 @@ engine_reload(struct engine *e)
 }
 
 void
+engine_summary(const struct engine *e, char *buf, size_t len)
+{
+	if (e->moved_once)
+		snprintf(buf, len, "mode %s, balloon target %" PRIu64 " kB", mode_names[e->mode],
+		    e->last_written_kb);
+	else
+		snprintf(buf, len, "mode %s, balloon target not written yet", mode_names[e->mode]);
+}
+
+void
 engine_status(const struct engine *e)
 {
 	log_info("status: mode=%s current=%" PRIu64 " kB target=%s%" PRIu64 " goal=%" PRIu64

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "balloon.h"
@@ -88,6 +89,10 @@ uint64_t engine_interval_ms(const struct engine *e);
 
 /* SIGHUP: reload the config; on error keep the old one. 0 or -1. */
 int engine_reload(struct engine *e);
+
+/* The mode and the last balloon target, in a few words (for systemd's
+ * STATUS=). */
+void engine_summary(const struct engine *e, char *buf, size_t len);
 
 /* SIGUSR1: one status line. */
 void engine_status(const struct engine *e);

@@ -596,3 +596,105 @@ def test_check_config_and_errors(guest):
     r = g.run("--once")
     assert r.returncode == 1, "daemon started with a bad config"
     return r.stderr.strip()
+
+
+def test_misspelt_key_fails_check_not_daemon(guest):
+    """A misspelt key: -n names the nearest key and exits 1; the daemon
+    itself warns the same way and runs."""
+    g = guest(None, "XENBALLOON_SELF=true\nXENBALLOON_SELFINTERVAL=5\n")
+    r = g.run("-n")
+    want = "%s:3: unknown key XENBALLOON_SELFINTERVAL, ignored " \
+        "(did you mean XENBALLOON_SELF_INTERVAL?)" % g.conf
+    assert r.returncode == 1, "-n exit %d on a misspelt key" % r.returncode
+    assert want in r.stderr, "-n stderr %r lacks %r" % (r.stderr, want)
+    assert "1 unknown XENBALLOON key" in r.stderr, "-n gives no count: %r" % r.stderr
+    r = g.run("--once")
+    assert r.returncode == 0, "daemon exit %d on a misspelt key: %r" % (r.returncode, r.stderr)
+    assert want in r.stderr, "daemon stderr %r lacks %r" % (r.stderr, want)
+    assert g.target() == 246012, "daemon did not run its tick: target %s" % g.target()
+    g.write_conf("XENBALLOON_SELF=true\nOPTIONS=-v\n")
+    r = g.run("-n")
+    assert r.returncode == 0, "-n exit %d on a foreign key (OPTIONS)" % r.returncode
+    return want.split(": ", 1)[1]
+
+
+def test_systemd_notify_ready_watchdog_reload(guest, slow, opts):
+    """Under systemd's notify protocol (a real datagram socket standing in
+    for systemd): READY=1 only after the first tick moved the balloon,
+    WATCHDOG=1 every half of WATCHDOG_USEC from the main loop (not the
+    60 s tick), none while the process is stopped, and RELOADING=1 with
+    MONOTONIC_USEC then READY=1 around a SIGHUP."""
+    import socket
+    g = guest(None, "XENBALLOON_SELF=true\n")
+    path = os.path.join(g.dir, "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(5 * slow)
+    msgs = []
+
+    def recv():
+        data = sock.recv(4096).decode()
+        msgs.append((time.monotonic(), data, g.target()))
+        return data
+
+    def next_not_ping():
+        m = recv()
+        while m == "WATCHDOG=1":
+            m = recv()
+        return m
+
+    base_env = g.env
+    g.env = lambda: dict(base_env(), NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
+    try:
+        g.start("--interval", "60")
+        first = recv()
+        assert first == "READY=1\nSTATUS=mode self, balloon target 246012 kB", (
+            "first message %r" % first)
+        assert msgs[0][2] == 246012, (
+            "READY=1 before the first tick wrote the target (target_kb %s)" % msgs[0][2])
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 2.2 * slow:
+            assert recv() == "WATCHDOG=1", "unexpected message %r" % msgs[-1][1]
+        pings = [t for t, m, _ in msgs[1:]]
+        gaps = sorted(b - a for a, b in zip(pings, pings[1:]))
+        med = gaps[len(gaps) // 2]
+        assert len(pings) >= 9 or opts.wrapper, "%d pings in 2.2 s, wanted 11" % len(pings)
+        assert 0.15 <= med <= 0.25 * slow, "median ping gap %.3f s, wanted 0.2 s" % med
+        # Stopped, it must not ping: that is what lets systemd restart it.
+        g.signal(signal.SIGSTOP)
+        time.sleep(0.1)
+        sock.settimeout(0.05)
+        while True:         # what was sent before the stop took hold
+            try:
+                sock.recv(4096)
+            except socket.timeout:
+                break
+        sock.settimeout(1.0)
+        try:
+            stray = sock.recv(4096)
+        except socket.timeout:
+            stray = None
+        g.signal(signal.SIGCONT)
+        sock.settimeout(5 * slow)
+        assert stray is None, "sent %r while stopped" % stray
+        assert recv() == "WATCHDOG=1", "no ping after SIGCONT: %r" % msgs[-1][1]
+        # Reload.
+        before = time.monotonic_ns() // 1000
+        g.signal(signal.SIGHUP)
+        m = next_not_ping()
+        after = time.monotonic_ns() // 1000
+        lines = m.split("\n")
+        assert lines[0] == "RELOADING=1" and len(lines) == 2 and \
+            lines[1].startswith("MONOTONIC_USEC="), "reload message %r" % m
+        usec = int(lines[1].split("=")[1])
+        assert before <= usec <= after, "MONOTONIC_USEC %d outside [%d, %d]" % (
+            usec, before, after)
+        m = next_not_ping()
+        assert m.startswith("READY=1\nSTATUS=mode self"), "after reload: %r" % m
+        rc = g.stop()
+        assert rc == 0, "exit %s" % rc
+    finally:
+        sock.close()
+    return "READY=1 after the first write; %d pings, median gap %.0f ms (WATCHDOG_USEC " \
+        "400 ms); silent while stopped; RELOADING=1 (MONOTONIC_USEC) then READY=1" % (
+            len(pings), med * 1000)
