@@ -501,12 +501,16 @@ engine_xs_deadline_ms(const struct engine *e)
 void
 engine_xs_dispatch(struct engine *e, short revents, uint64_t now)
 {
-	if (revents != 0 && xs_session_handle_events(e->xs))
+	unsigned ev = xs_session_dispatch(e->xs, revents, now);
+
+	if (ev & XS_EV_RECONNECTED) {
+		/* The new store is empty: everything goes out again now,
+		 * not at the next tick, which may be a minute away. */
+		balloon_step(e);
+		publish(e, true);
+	} else if (ev & XS_EV_CHANGED) {
 		react(e);
-	/* Reconnect as soon as the back-off allows, not at the next tick. */
-	if (!xs_session_is_up(e->xs) && now >= xs_session_retry_at_ms(e->xs) &&
-	    xs_session_ensure(e->xs, now))
-		react(e);
+	}
 }
 
 const char *

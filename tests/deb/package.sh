@@ -61,6 +61,8 @@ files=$(dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|')
 for f in /usr/sbin/xenballoond /usr/sbin/xenballoon-monitor \
 	/etc/sysconfig/xenballoon.conf /etc/init.d/xenballoond \
 	/lib/systemd/system/xenballoond.service \
+	/lib/systemd/system/xenballoon-monitor-textfile.service \
+	/lib/systemd/system/xenballoon-monitor-textfile.timer \
 	/usr/share/man/man8/xenballoond.8.gz \
 	/usr/share/man/man8/xenballoon-monitor.8.gz \
 	/usr/share/man/man5/xenballoon.conf.5.gz \
@@ -147,6 +149,9 @@ links=$(cd "$R" && ls etc/rc2.d/S*xenballoond etc/systemd/system/multi-user.targ
 check "postinst enabled the init script and the unit" \
 	sh -c '[ -L "$1/etc/systemd/system/multi-user.target.wants/xenballoond.service" ] &&
 		ls "$1"/etc/rc2.d/S*xenballoond > /dev/null 2>&1' sh "$R" || show "$links"
+
+check "postinst left dom0's textfile timer disabled (a guest has no use for it)" \
+	sh -c '! ls "$1"/etc/systemd/system/*/xenballoon-monitor-textfile.* > /dev/null 2>&1' sh "$R"
 
 listed=$(inroot dpkg -L $PKG)
 owned=$(for f in $listed; do [ -d "$R$f" ] || echo "$f"; done)

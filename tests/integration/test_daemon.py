@@ -188,14 +188,19 @@ def test_interval_and_hysteresis_overrides(xsd, guest, slow):
         c.rm(HOME + "/memory/downhysteresis")
         c.rm(HOME + "/memory/uphysteresis")
         counts = {}
+        k = 0
         for iv in ("1", "3"):
             c.write(HOME + "/memory/interval", iv)
+            # Only this daemon's publications count: under valgrind its
+            # first can come after the window opens, and the previous
+            # run's last one was counted as well. (k goes on counting, so
+            # no value of this run can equal it.)
+            before = c.read(HOME + "/memory/vmstat")
             g.start()
             assert g.wait_log("xenstore: connected", 5 * slow), "no connect"
             time.sleep(0.3)
             seen = set()
             end = time.monotonic() + 6.5
-            k = 0
             while time.monotonic() < end:
                 k += 1
                 g.put("proc/vmstat", "pswpin %d\npswpout 1\n" % k)
@@ -204,6 +209,7 @@ def test_interval_and_hysteresis_overrides(xsd, guest, slow):
                     seen.add(v)
                 time.sleep(0.05)
             g.stop()
+            seen.discard(before)
             counts[iv] = len(seen)
         assert 5 <= counts["1"] <= 8, "interval 1: %d publications in 6.5 s" % counts["1"]
         assert 2 <= counts["3"] <= 3, "interval 3: %d publications in 6.5 s" % counts["3"]
@@ -324,13 +330,145 @@ def test_xenstored_restart_reconnects(xsd, guest, slow):
     return "republished %.2f s and %.2f s after restarts" % tuple(times)
 
 
+def trace_connections(trace_path, start=0):
+    """{connection: set of request types} from the IN lines of a
+    xenstored -T trace, from byte offset start."""
+    conns = {}
+    with open(trace_path, "rb") as f:
+        f.seek(start)
+        for line in f.read().decode(errors="replace").splitlines():
+            w = line.split()
+            if len(w) >= 5 and w[0] == "IN":
+                conns.setdefault(w[1], set()).add(w[4])
+    return conns
+
+
+def xenstored_sockets(xsd):
+    """Distinct sockets xenstored holds: its listening one and one per client."""
+    inodes = set()
+    d = "/proc/%d/fd" % xsd.pid
+    for fd in os.listdir(d):
+        try:
+            t = os.readlink(os.path.join(d, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:"):
+            inodes.add(t)
+    return len(inodes)
+
+
+def test_xenstored_restart_at_long_interval(xsd, guest, slow, pause):
+    """--interval 60: xenstored killed is noticed within 1 s with one log
+    line (no tick comes to notice it); after the restart everything is
+    republished and dom0's new memory/target is followed within 2 s."""
+    g = guest(xsd, static_max=600000)
+    g.start("--interval", "60")
+    with xsd.client() as c:
+        c.write(HOME + "/memory/target", "250000")
+        assert wait_for(lambda: g.target() == 250000, 5 * slow), "first target not followed"
+        assert wait_for(lambda: c.read(HOME + "/memory/meminfo"), 5 * slow), "never published"
+    time.sleep(0.5 * pause)            # the first tick long done: 59 s to the next
+    mark = g.mark()
+    t_kill = time.monotonic()
+    xsd.kill()
+    noticed = wait_for(lambda: "connection" in g.logtext()[mark:], 3 * slow, 0.002)
+    t_noticed = time.monotonic() - t_kill
+    assert noticed, "xenstored's death not noticed in 3 s:\n" + g.logtext()[mark:]
+    assert t_noticed < 1.0 * slow, "xenstored's death noticed after %.2f s" % t_noticed
+    time.sleep(0.3)
+    xsd.start()
+    t0 = time.monotonic()
+    with xsd.client() as c:
+        # The new store is empty: the toolstack writes the keys again.
+        def txn(t):
+            c.write(HOME + "/memory/static-max", "600000", t)
+            c.write(HOME + "/memory/target", "270000", t)
+        c.transaction(txn)
+        followed = wait_for(lambda: g.target() == 270000, 2 * slow, 0.002)
+        t_follow = time.monotonic() - t0
+        assert followed, "memory/target 270000 not followed within 2 s: target_kb %s" % (
+            g.target())
+        keys = ("meminfo", "vmstat", "uptime", "selftarget")
+        repub = wait_for(lambda: all(c.read(HOME + "/memory/" + k) for k in keys),
+                         2 * slow, 0.002)
+        t_repub = time.monotonic() - t0
+        assert repub, "not republished within 2 s: %s" % [
+            k for k in keys if not c.read(HOME + "/memory/" + k)]
+        st = c.read(HOME + "/memory/selftarget")
+        assert st == b"270000", "selftarget %r after the restart" % st
+    assert g.proc.poll() is None, "daemon exited"
+    log = g.logtext()[mark:]
+    warns = [ln for ln in log.splitlines() if "warning" in ln or "error" in ln]
+    assert len(warns) == 1, "%d warning lines for one loss (want 1):\n%s" % (len(warns), log)
+    assert "xenstore" in warns[0], "the loss line does not say xenstore: %s" % warns[0]
+    assert log.count("connected again") == 1, "not one 'connected again':\n" + log
+    g.stop()
+    return "loss noticed in %.0f ms; target followed %.0f ms, all republished %.0f ms " \
+        "after xenstored was back" % (t_noticed * 1000, t_follow * 1000, t_repub * 1000)
+
+
+def test_two_connections_reopened(case_dir, guest, slow):
+    """Watches on one connection, requests and the transaction on the
+    other (xenstored's -T trace names the connection of each request);
+    after xenstored restarts, both are opened again the same way."""
+    xsd = Xenstored(os.path.join(case_dir, "xsd"), trace=True)
+    xsd.start()
+    try:
+        g = guest(xsd, "XENBALLOON_SELF=true\n")
+        roles = []
+        for round_ in range(2):
+            start = 0                          # each xenstored writes a new trace
+            if round_ == 0:
+                start = os.path.getsize(xsd.trace_path)
+                g.start("--interval", "60")
+            with xsd.client() as c:
+                assert wait_for(lambda: c.read(HOME + "/memory/meminfo"), 5 * slow), (
+                    "round %d: not published" % round_)
+                # dom0's write: the watch fires, the daemon reads the key.
+                c.write(HOME + "/memory/downhysteresis", str(5 + round_))
+            assert g.wait_log("memory/downhysteresis = %d" % (5 + round_), 2 * slow), (
+                "round %d: the watch did not fire" % round_)
+            time.sleep(0.2)
+            types = trace_connections(xsd.trace_path, start)
+            watchers = [cn for cn, t in types.items() if "WATCH" in t]
+            assert len(watchers) == 1, "round %d: watches from %d connections: %s" % (
+                round_, len(watchers), types)
+            w = watchers[0]
+            assert types[w] == {"WATCH"}, "round %d: the watch connection also sent %s" % (
+                round_, types[w] - {"WATCH"})
+            # The test's own clients sent one READ or WRITE each.
+            req = [cn for cn, t in types.items() if "TRANSACTION_START" in t]
+            assert len(req) == 1, "round %d: transactions from %d connections: %s" % (
+                round_, len(req), types)
+            assert "READ" in types[req[0]], (
+                "round %d: the keys were not read on the request connection: %s" % (
+                    round_, types[req[0]]))
+            # xenstored: its listening socket and the daemon's two.
+            n = xenstored_sockets(xsd)
+            assert n == 3, "round %d: xenstored holds %d sockets, wanted 3" % (round_, n)
+            roles.append((w, req[0]))
+            if round_ == 0:
+                xsd.kill()
+                assert g.wait_log("closed the connection", 1.0 * slow), "loss not noticed"
+                os.unlink(xsd.trace_path)
+                xsd.start()
+                assert g.wait_log("connected again", 3 * slow), "not connected again"
+        assert g.proc.poll() is None, "daemon exited"
+        g.stop()
+    finally:
+        xsd.stop()
+    return "watch connection %s / requests %s, then %s / %s after the restart" % (
+        roles[0] + roles[1])
+
+
 def test_xenstore_absent_at_start(case_dir, guest, slow):
     """No xenstored at start: selfballooning runs; when it appears the
     daemon connects and publishes."""
     xsd = Xenstored(os.path.join(case_dir, "xsd"))
     g = guest(xsd, "XENBALLOON_SELF=true\n")
     g.start("--interval", "0.2")
-    assert wait_for(lambda: g.target_other_than(257000), 3 * slow), "no selfballooning without xenstore"
+    assert wait_for(lambda: g.target_other_than(257000), 3 * slow), (
+        "no selfballooning without xenstore")
     xsd.start()
     try:
         with xsd.client() as c:
