@@ -40,8 +40,8 @@ XCFLAGS       = -std=gnu11 $(WARN) $(OPT) $(DEFS) -Iinclude $(PKG_CFLAGS) $(CFLA
 # Shared by the daemon, the monitor and the tests: no main(), no globals
 # beyond the logger.
 LIB_SRCS     := src/log.c src/util.c src/config.c src/kfiles.c src/xsval.c \
-		src/policy.c src/balloon.c
-DAEMON_SRCS  := src/xenballoond.c src/engine.c src/xs.c src/daemon.c
+		src/policy.c src/balloon.c src/psi.c src/pressure.c
+DAEMON_SRCS  := src/xenballoond.c src/engine.c src/xs.c src/daemon.c src/psifile.c
 MONITOR_SRCS :=
 
 all: $(BUILD)/xenballoond
