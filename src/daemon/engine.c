@@ -249,6 +249,17 @@ pressure_off(struct engine *e)
 	psifile_disarm(&e->psi);
 }
 
+/* /proc/pressure/memory, once a tick: for the goal and for dom0. */
+static bool
+read_psi(struct engine *e)
+{
+	if (!e->psi_fresh)
+		e->have_psi_last = psifile_read(&e->psi, e->psi_text, sizeof(e->psi_text),
+		    &e->psi_last) == 0;
+	e->psi_fresh = true;
+	return e->have_psi_last;
+}
+
 /* The pressure goal's edge inputs: PSI, refaults and swap-ins. */
 static void
 pressure_inputs(struct engine *e, struct pressure_in *pin)
@@ -257,8 +268,7 @@ pressure_inputs(struct engine *e, struct pressure_in *pin)
 	ssize_t n;
 	int err = 0;
 
-	e->have_psi_last = psifile_read(&e->psi, &e->psi_last) == 0;
-	if (!e->have_psi_last)
+	if (!read_psi(e))
 		err = errno ? errno : EIO;
 	report(&e->err_psi, err, e->psi.path,
 	    "no pressure stall information; the pressure goal uses MemAvailable alone");
@@ -324,8 +334,14 @@ balloon_step(struct engine *e)
 	const char *failed;
 	int err = 0;
 
+	e->have_used = false;
 	if (!read_meminfo(e, &mi))
 		return;
+	if (mi.have & MI_MEMAVAILABLE) {
+		e->used_kb = mi.mem_total_kb > mi.mem_available_kb ?
+		    mi.mem_total_kb - mi.mem_available_kb : 0;
+		e->have_used = true;
+	}
 	update_maxmem(e, mi.mem_total_kb);
 	if (e->balloon.kind == BALLOON_NONE) {
 		/* --dry-run without a driver: pretend MemTotal is all we have. */
@@ -459,7 +475,7 @@ static void
 publish(struct engine *e, bool stats)
 {
 	const char *texts[XSS_COUNT] = { 0 };
-	char selftarget[32], preswap[32];
+	char selftarget[32], preswap[32], used[32], goal[32];
 	ssize_t n;
 
 	if (!e->use_xenstore || e->dry_run || e->xs.state != XS_UP)
@@ -500,6 +516,17 @@ publish(struct engine *e, bool stats)
 			texts[XSS_UPTIME] = e->uptime_text;
 		}
 	}
+	/* For dom0 to direct memory: pressure, use, and the goal steered to. */
+	if (stats && read_psi(e))
+		texts[XSS_PRESSURE] = e->psi_text;
+	if (stats && e->have_used) {
+		snprintf(used, sizeof(used), "%" PRIu64, e->used_kb);
+		texts[XSS_USED] = used;
+	}
+	if (e->mode == MODE_SELF && e->last.goal_kb != 0) {
+		snprintf(goal, sizeof(goal), "%" PRIu64, e->last.goal_kb);
+		texts[XSS_GOAL] = goal;
+	}
 	if (stats && e->cfg.send_preswap && e->have_preswap) {
 		snprintf(preswap, sizeof(preswap), "%" PRIu64, e->last_preswap_pages);
 		texts[XSS_PRESWAP] = preswap;
@@ -522,6 +549,7 @@ engine_tick(struct engine *e)
 {
 	e->ticks++;
 	e->vmstat_fresh = false;
+	e->psi_fresh = false;
 	xs_tick(e);
 	balloon_step(e);
 	shrink_preswap(e);
@@ -559,6 +587,7 @@ void
 engine_sample(struct engine *e)
 {
 	e->vmstat_fresh = false;
+	e->psi_fresh = false;
 	e->sample_at_ms = 0;
 	balloon_step(e);
 	publish(e, false);

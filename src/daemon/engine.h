@@ -35,6 +35,10 @@ struct engine {
 	struct psifile psi;
 	struct psi psi_last;
 	bool have_psi_last;
+	bool psi_fresh;              /* psi_last read this tick */
+	char psi_text[256];
+	bool have_used;              /* used_kb is from this tick's meminfo */
+	uint64_t used_kb;            /* MemTotal - MemAvailable, published */
 	bool psi_trigger_tried;      /* armed once (or found impossible) */
 	uint64_t sample_at_ms;       /* a sample before the tick; 0 = none */
 	bool sampling_fast;          /* for the log: sample_at_ms was set */

@@ -20,14 +20,16 @@ psifile_init(struct psifile *pf, const char *root)
 }
 
 int
-psifile_read(const struct psifile *pf, struct psi *out)
+psifile_read(const struct psifile *pf, char *text, size_t size, struct psi *out)
 {
-	char buf[512];
-	ssize_t n = read_small_file(pf->path, buf, sizeof(buf));
+	ssize_t n = read_small_file(pf->path, text, size);
 
-	if (n < 0)
+	if (n < 0) {
+		text[0] = '\0';
 		return -1;
-	if (psi_parse(buf, (size_t)n, out) != 0) {
+	}
+	if (psi_parse(text, (size_t)n, out) != 0) {
+		text[0] = '\0';
 		errno = EINVAL;
 		return -1;
 	}

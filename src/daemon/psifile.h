@@ -5,6 +5,7 @@
 #define XB_PSIFILE_H
 
 #include <limits.h>
+#include <stddef.h>
 
 #include "psi.h"
 
@@ -25,9 +26,10 @@ struct psifile {
 /* Set the path under root; no file is opened yet. */
 void psifile_init(struct psifile *pf, const char *root);
 
-/* Read and parse the file. 0, or -1 with errno set (ENOENT without
- * PSI, EOPNOTSUPP with psi=0, EINVAL when it does not parse). */
-int psifile_read(const struct psifile *pf, struct psi *out);
+/* Read the file into text (size bytes at most, NUL-terminated) and
+ * parse it. 0, or -1 with errno set (ENOENT without PSI, EOPNOTSUPP
+ * with psi=0, EINVAL when it does not parse; text is then ""). */
+int psifile_read(const struct psifile *pf, char *text, size_t size, struct psi *out);
 
 /* Open the trigger if it is not open. Only on the real procfs: a file
  * given under --root is a plain file a write would overwrite. Returns

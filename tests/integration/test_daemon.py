@@ -689,6 +689,10 @@ def pressure_goal_key():
         # goal = 100000 + 32768 + 57000 = 189768; gap 67232, half: 223384
         check(g.target() == 223384, "pressure: target %s, wanted 223384\n%s" % (
             g.target(), r.stderr))
+        # Published for dom0: PSI as read, use, the goal in balloon units.
+        with xsd.client() as c:
+            pub = [c.read(HOME + "/memory/" + k) for k in ("pressure", "used", "goal")]
+        check(pub == [PSI_QUIET.encode(), b"100000", b"189768"], "published %r" % pub)
         # The same guest with the 2009 rule: Committed_AS 20000 + offset is
         # under the floor (64 MB + 57000 = 122536): 257000 - 134464/10.
         g.write_conf("XENBALLOON_SELF=true\nXENBALLOON_GOAL=committed\nXENBALLOON_MINMEM=64\n")

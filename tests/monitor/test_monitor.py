@@ -32,8 +32,10 @@ sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
 
 from xs import Xenstored  # noqa: E402
 
-HEADER = "id   mem-kb  tgt-kb  commit  swapin swapout    pgin    pgout  preswap  precache"
-LONG_EXTRA = "  dom0-tgt    max-kb  source           name"
+HEADER = "id memtotal balloon  commit  swapin swapout    pgin    pgout  preswap  precache"
+LONG_EXTRA = ("  dom0-tgt    max-kb   used-kb   goal-kb psi-some psi-full"
+              "  source           name")
+LONG_ZEROS = "%10d%10d%9s%9s" % (0, 0, "0.00", "0.00")
 NO_XL = "/nonexistent/xl"
 
 TESTS = []
@@ -299,7 +301,8 @@ def t_data_xenballoon_fallback():
     eq(lines[1:], [row(6, 1000000, 900000, 800000, 1, 2, 3, 4, 5),
                    row(7, 1111, 2222, 3333, 4, 5, 6, 7, 8),
                    row(8, 5000, 4500, 4000, 1, 2, 3, 4, 6)], "rows")
-    srcs = [ln[len(row(0)) + 21:].split()[0] for ln in lines_of(ok_out("-l"))[1:]]
+    srcs = [ln[len(row(0)) + 21 + len(LONG_ZEROS):].split()[0]
+            for ln in lines_of(ok_out("-l"))[1:]]
     eq(srcs, ["data/xenballoon", "memory", "mixed"], "-l sources")
 
 
@@ -335,7 +338,8 @@ def t_garbage_values():
     lines = lines_of(ok_out())
     eq(lines[1:], [row(13), row(14), row(15)], "rows")
     eq(lines_of(ok_out("-l"))[1],
-       row(13) + "%11d%10d  %-15s  %s" % (0, 0, "memory", "?]0;owned??[2J?[31mevil"),
+       row(13) + "%11d%10d" % (0, 0) + LONG_ZEROS +
+       "  %-15s  %s" % ("memory", "?]0;owned??[2J?[31mevil"),
        "sanitized name")
 
 
@@ -499,7 +503,7 @@ def t_default_widths_match_seed():
     lines = lines_of(ok_out())
     eq(lines, [HEADER, row(9, 99999999, 9999999, 9999999, 999999, 9999999, 99999999,
                            99999999, 99999999)], "max widths that fit")
-    # one digit more in tgt-kb would touch mem-kb in the seed's printf:
+    # one digit more in the balloon column would touch memtotal in the seed's printf:
     # here the column widens and keeps a space
     full_domain(9, 99999999, 12345678, 1, 1, 1, 1, 1, 1)
     lines = lines_of(ok_out())
@@ -516,17 +520,19 @@ def t_long_format():
     XS.mkdir(dom_path(5))
     lines = lines_of(ok_out("-l"))
     eq(lines[0], HEADER + LONG_EXTRA, "-l header")
-    eq(lines[1], row(3, 1000000, 900000, 500000) + "%11d%10d  %-15s  %s" % (
-        1048576, 2097152, "memory", "web1"), "-l row")
-    eq(lines[2], row(4) + "%11d%10d  %-15s  %s" % (0, 0, "-", "caf??-???x?y" + "z" * 27 + "~"),
-       "-l sanitized, truncated name")
-    eq(lines[3], row(5) + "%11d%10d  %-15s  %s" % (0, 0, "-", "-"), "-l no name")
+    eq(lines[1], row(3, 1000000, 900000, 500000) + "%11d%10d" % (1048576, 2097152) +
+       LONG_ZEROS + "  %-15s  %s" % ("memory", "web1"), "-l row")
+    eq(lines[2], row(4) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % (
+        "-", "caf??-???x?y" + "z" * 27 + "~"), "-l sanitized, truncated name")
+    eq(lines[3], row(5) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % ("-", "-"),
+       "-l no name")
 
 
 # --- JSON ------------------------------------------------------------------------
 
 FIELDS = ["memtotal_kb", "selftarget_kb", "committed_as_kb", "pswpin", "pswpout", "pgpgin",
-          "pgpgout", "preswap_pages", "precache_pages", "target_kb", "static_max_kb"]
+          "pgpgout", "preswap_pages", "precache_pages", "target_kb", "static_max_kb",
+          "used_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10"]
 
 
 @test
@@ -554,7 +560,8 @@ def t_json():
             check(d[f] is None or (isinstance(d[f], int) and d[f] >= 0), "%s: %r" % (f, d[f]))
     d1 = doms[0]
     eq([d1[f] for f in FIELDS], [1015944, 524288, 345678, 5, 6, 123456, 654321, 12, 11,
-                                 1048576, 2097152], "domain 1 values")
+                                 1048576, 2097152, None, None, None, None],
+       "domain 1 values")
     eq((d1["name"], d1["stats_source"]), ("web1", "memory"), "domain 1 name, source")
     eq(doms[1]["name"], 'q"b\\s\nn\tt\x1b[31m\x00z\ufffd\u00e9\u009b\u2028end', "escaped name")
     eq(doms[1]["stats_source"], "data/xenballoon", "source")
@@ -568,6 +575,46 @@ def t_json():
     eq(set(doc["host"].values()), {None}, "host without xl")
     clear_domains()
     eq(json.loads(ok_out("--json"))["domains"], [], "no domains")
+
+
+PSI_TEXT = ("some avg10=1.25 avg60=0.50 avg300=0.10 total=123456\n"
+            "full avg10=0.07 avg60=0.02 avg300=0.00 total=6543\n")
+
+
+@test
+def t_pressure_goal_figures():
+    """The pressure goal's figures (used, goal, PSI some/full avg10) in the
+    long table, JSON and Prometheus; garbage in them reads as absent."""
+    clear_domains()
+    put_domain(3, name="web1", meminfo_text=meminfo(466000, 20000), selftarget=250000)
+    XS.write(dom_path(3, "memory/used"), "150000")
+    XS.write(dom_path(3, "memory/goal"), "239768")
+    XS.write(dom_path(3, "memory/pressure"), PSI_TEXT)
+    put_domain(4, name="odd", prefix="data/xenballoon", selftarget=1)
+    XS.write(dom_path(4, "data/xenballoon/used"), "12k")
+    XS.write(dom_path(4, "data/xenballoon/pressure"),
+             "some avg10=101.00 avg60=0 avg300=0 total=1\n\x1b[2J")
+    lines = lines_of(ok_out("-l"))
+    eq(lines[1], row(3, 466000, 250000, 20000) + "%11d%10d%10d%10d%9s%9s  %-15s  %s" % (
+        0, 0, 150000, 239768, "1.25", "0.07", "memory", "web1"), "-l row")
+    eq(lines[2], row(4, tgt=1) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % (
+        "data/xenballoon", "odd"), "-l garbage row")
+    doc = json.loads(ok_out("--json"))
+    d3, d4 = doc["domains"]
+    eq([d3[f] for f in ("used_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10")],
+       [150000, 239768, 1.25, 0.07], "json figures")
+    eq([d4[f] for f in ("used_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10")],
+       [None, None, None, None], "json garbage")
+    s = prom_parse_strict(ok_out("--prometheus"))
+    web = (("domid", "3"), ("name", "web1"))
+    eq({k: v for k, v in s.items()
+        if k[1] == web and any(w in k[0] for w in ("used", "goal", "psi"))},
+       {("xenballoon_guest_used_bytes", web): 150000 * 1024,
+        ("xenballoon_guest_goal_bytes", web): 239768 * 1024,
+        ("xenballoon_guest_psi_memory_some_avg10_ratio", web): 0.0125,
+        ("xenballoon_guest_psi_memory_full_avg10_ratio", web): 0.0007}, "prometheus")
+    # The short table keeps the seed's ten columns.
+    eq(lines_of(ok_out())[0], HEADER, "short header")
 
 
 # --- Prometheus ------------------------------------------------------------
