@@ -35,16 +35,29 @@ WARN         := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 DEFS         := -D_GNU_SOURCE -DXB_VERSION='"$(VERSION)"' \
 		-DXB_SYSCONFDIR='"$(SYSCONFDIR)"' -DXB_RUNSTATEDIR='"$(RUNSTATEDIR)"'
 OPT          ?= -O2 -g
-XCFLAGS       = -std=gnu11 $(WARN) $(OPT) $(DEFS) -Iinclude $(PKG_CFLAGS) $(CFLAGS)
+# Headers sit beside their sources: src/common/ for what both programs
+# use, src/daemon/ and src/monitor/ for each program's own modules.
+COMMON_INC   := -Isrc/common
+DAEMON_INC   := $(COMMON_INC) -Isrc/daemon
+MONITOR_INC  := $(COMMON_INC) -Isrc/monitor
+XCFLAGS       = -std=gnu11 $(WARN) $(OPT) $(DEFS) $(PKG_CFLAGS) $(CFLAGS)
 
-# Shared by the daemon, the monitor and the tests: no main(), no globals
-# beyond the logger.
-LIB_SRCS     := src/log.c src/util.c src/config.c src/kfiles.c src/xsval.c \
-		src/policy.c src/balloon.c
-DAEMON_SRCS  := src/xenballoond.c src/engine.c src/xs.c src/daemon.c
-MONITOR_SRCS :=
+# --- the two programs and what they are made of --------------------------
+# src/common is linked as a static archive, so each program takes from it
+# only the modules it calls.
+COMMON_SRCS  := src/common/log.c src/common/util.c src/common/kfiles.c \
+		src/common/xsval.c src/common/stats.c
+# The daemon's modules; xenballoond.c holds main() and the loop.
+DAEMON_LIB_SRCS := src/daemon/config.c src/daemon/policy.c src/daemon/balloon.c \
+		src/daemon/engine.c src/daemon/xs.c src/daemon/daemon.c
+DAEMON_SRCS  := src/daemon/xenballoond.c $(DAEMON_LIB_SRCS)
+MONITOR_SRCS := src/monitor/monitor.c src/monitor/monitor_xs.c \
+		src/monitor/monitor_host.c src/monitor/monitor_out.c
+ALL_SRCS     := $(COMMON_SRCS) $(DAEMON_SRCS) $(MONITOR_SRCS)
 
-all: $(BUILD)/xenballoond
+PROGS        := $(BUILD)/xenballoond $(BUILD)/xenballoon-monitor
+
+all: $(PROGS)
 
 # --- dependencies ------------------------------------------------------
 $(BUILD)/.deps-build:
@@ -58,24 +71,50 @@ $(BUILD)/.deps-test: | $(BUILD)/.deps-build
 
 deps: $(BUILD)/.deps-build $(BUILD)/.deps-test
 
-# --- objects: $(BUILD)/<variant>/src/x.o --------------------------------
+# --- objects: $(BUILD)/<variant>/src/<dir>/x.o ----------------------------
 # variant "rel" is the shipped build; "san" is ASan+UBSan for the tests.
 SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
+# The include path of a source: its own folder and src/common.
+inc_of = $(if $(filter src/monitor/%,$(1)),$(MONITOR_INC),$(DAEMON_INC))
+
 $(BUILD)/rel/%.o: %.c | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(XCFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(XCFLAGS) $(call inc_of,$<) -MMD -MP -c -o $@ $<
 
 $(BUILD)/san/%.o: %.c | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(XCFLAGS) $(SAN_FLAGS) -O1 $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(XCFLAGS) $(call inc_of,$<) $(SAN_FLAGS) -O1 $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
 
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
-$(BUILD)/xenballoond: $(call objs,rel,$(LIB_SRCS) $(DAEMON_SRCS))
+# libcommon.a: the shared modules; libdaemon.a: the daemon's modules but
+# main(), for the unit tests. (ar rcs replaces members in place; the
+# archive is removed first so a source taken out of the list leaves it.)
+define xb_archive
+	@rm -f $@
+	$(AR) rcs $@ $^
+endef
+
+$(BUILD)/rel/libcommon.a: $(call objs,rel,$(COMMON_SRCS))
+	$(xb_archive)
+$(BUILD)/san/libcommon.a: $(call objs,san,$(COMMON_SRCS))
+	$(xb_archive)
+$(BUILD)/rel/libdaemon.a: $(call objs,rel,$(DAEMON_LIB_SRCS))
+	$(xb_archive)
+$(BUILD)/san/libdaemon.a: $(call objs,san,$(DAEMON_LIB_SRCS))
+	$(xb_archive)
+
+$(BUILD)/xenballoond: $(call objs,rel,src/daemon/xenballoond.c) $(BUILD)/rel/libdaemon.a $(BUILD)/rel/libcommon.a
 	$(CC) $(XCFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
-$(BUILD)/san/xenballoond: $(call objs,san,$(LIB_SRCS) $(DAEMON_SRCS))
+$(BUILD)/san/xenballoond: $(call objs,san,src/daemon/xenballoond.c) $(BUILD)/san/libdaemon.a $(BUILD)/san/libcommon.a
+	$(CC) $(XCFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+$(BUILD)/xenballoon-monitor: $(call objs,rel,$(MONITOR_SRCS)) $(BUILD)/rel/libcommon.a
+	$(CC) $(XCFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+$(BUILD)/san/xenballoon-monitor: $(call objs,san,$(MONITOR_SRCS)) $(BUILD)/san/libcommon.a
 	$(CC) $(XCFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
 # --- unit tests (Check): tests/unit/test_<module>.c, one binary each ----
@@ -83,14 +122,15 @@ UNIT_SRCS    := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_NAMES   := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 UNIT_REL     := $(addprefix $(BUILD)/rel/tests/,$(UNIT_NAMES))
 UNIT_SAN     := $(addprefix $(BUILD)/san/tests/,$(UNIT_NAMES))
+UNIT_INC     := $(DAEMON_INC) -Isrc/monitor
 
-$(BUILD)/rel/tests/%: tests/unit/%.c tests/unit/testutil.h $(call objs,rel,$(LIB_SRCS)) $(call objs,rel,src/xs.c) | $(BUILD)/.deps-test
+$(BUILD)/rel/tests/%: tests/unit/%.c tests/unit/testutil.h $(BUILD)/rel/libdaemon.a $(BUILD)/rel/libcommon.a | $(BUILD)/.deps-test
 	@mkdir -p $(dir $@)
-	$(CC) $(XCFLAGS) $(CHECK_CFLAGS) -o $@ $(filter-out %.h,$^) $(CHECK_LIBS) $(PKG_LIBS)
+	$(CC) $(XCFLAGS) $(UNIT_INC) $(CHECK_CFLAGS) -o $@ $(filter-out %.h,$^) $(CHECK_LIBS) $(PKG_LIBS)
 
-$(BUILD)/san/tests/%: tests/unit/%.c tests/unit/testutil.h $(call objs,san,$(LIB_SRCS)) $(call objs,san,src/xs.c) | $(BUILD)/.deps-test
+$(BUILD)/san/tests/%: tests/unit/%.c tests/unit/testutil.h $(BUILD)/san/libdaemon.a $(BUILD)/san/libcommon.a | $(BUILD)/.deps-test
 	@mkdir -p $(dir $@)
-	$(CC) $(XCFLAGS) $(SAN_FLAGS) -O1 $(CHECK_CFLAGS) -o $@ $(filter-out %.h,$^) $(CHECK_LIBS) $(PKG_LIBS)
+	$(CC) $(XCFLAGS) $(UNIT_INC) $(SAN_FLAGS) -O1 $(CHECK_CFLAGS) -o $@ $(filter-out %.h,$^) $(CHECK_LIBS) $(PKG_LIBS)
 
 RESULTS      := $(BUILD)/results
 
@@ -99,14 +139,16 @@ check-unit: $(UNIT_REL) $(UNIT_SAN)
 	sh scripts/run-unit.sh $(RESULTS)/unit $(UNIT_REL) $(UNIT_SAN)
 
 # --- lint ----------------------------------------------------------------
-LINT_SRCS     = $(LIB_SRCS) $(DAEMON_SRCS) $(MONITOR_SRCS)
 check-lint: | $(BUILD)/.deps-test
 	@mkdir -p $(RESULTS)
-	sh scripts/run-lint.sh $(RESULTS)/lint "$(PKG_CFLAGS) -D_GNU_SOURCE -Iinclude" $(LINT_SRCS)
+	sh scripts/run-lint.sh $(RESULTS)/lint "$(PKG_CFLAGS) -D_GNU_SOURCE $(DAEMON_INC) -Isrc/monitor" $(ALL_SRCS)
 
 # Fragments own their targets and add to CHECK_TARGETS / ALL_TARGETS.
+# Read in this order: harness first (the others use XSD_ENV), e2e and
+# bench last.
 CHECK_TARGETS :=
--include mk/*.mk
+include mk/harness.mk mk/integration.mk mk/monitor.mk mk/install.mk \
+	mk/fuzz.mk mk/faults.mk mk/e2e.mk mk/bench.mk
 
 all: $(ALL_TARGETS)
 
@@ -123,9 +165,10 @@ check: all
 	@sh scripts/summary.sh $(RESULTS)
 
 clean:
-	rm -rf $(BUILD)/rel $(BUILD)/san $(BUILD)/results $(BUILD)/xenballoond $(BUILD)/xenballoon-monitor
+	rm -rf $(BUILD)/rel $(BUILD)/san $(BUILD)/results $(PROGS)
 
 .PHONY: all deps check check-unit check-lint clean
 .DELETE_ON_ERROR:
+.SECONDARY: $(call objs,rel,$(ALL_SRCS)) $(call objs,san,$(ALL_SRCS))
 
 -include $(shell find $(BUILD)/rel $(BUILD)/san -name '*.d' 2>/dev/null)

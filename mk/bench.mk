@@ -17,10 +17,10 @@ BENCH_XS_LIBS   = $(shell pkg-config --libs xenstore)
 # so the two are compared on equal terms.
 BENCH_CFLAGS    = -std=gnu11 $(WARN) $(OPT) -D_GNU_SOURCE $(CFLAGS)
 
-# include/xs.h: the same limit per published value as the daemon.
-$(BENCH_DIR)/floor: bench/floor.c include/xs.h include/config.h | $(BUILD)/.deps-build
+# src/daemon/xs.h: the same limit per published value as the daemon.
+$(BENCH_DIR)/floor: bench/floor.c src/daemon/xs.h src/daemon/config.h src/common/stats.h | $(BUILD)/.deps-build
 	@mkdir -p $(@D)
-	$(CC) $(BENCH_CFLAGS) -Iinclude $(BENCH_XS_CFLAGS) -o $@ $< $(BENCH_XS_LIBS) $(LDFLAGS)
+	$(CC) $(BENCH_CFLAGS) $(DAEMON_INC) $(BENCH_XS_CFLAGS) -o $@ $< $(BENCH_XS_LIBS) $(LDFLAGS)
 
 $(BENCH_DIR)/spawn: bench/spawn.c | $(BUILD)/.deps-build
 	@mkdir -p $(@D)

@@ -23,9 +23,9 @@ FUZZ_DEPS     := clang libclang-rt-14-dev
 FUZZ_NAMES    := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_DIR      := $(BUILD)/fuzz
 FUZZ_BINS     := $(addprefix $(FUZZ_DIR)/,$(FUZZ_NAMES))
-FUZZ_OBJS     := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
+FUZZ_OBJS     := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(COMMON_SRCS) $(DAEMON_LIB_SRCS))
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_BASE      = -std=gnu11 -g -O1 $(DEFS) -Iinclude $(PKG_CFLAGS)
+FUZZ_BASE      = -std=gnu11 -g -O1 $(DEFS) $(DAEMON_INC) -Isrc/monitor $(PKG_CFLAGS)
 # The harnesses are ours: warnings are errors. The library is compiled
 # here by clang, whose warnings differ from gcc's; they are shown, and
 # caught as errors by the gcc builds and the lint.

@@ -21,8 +21,7 @@ INSTALL        ?= install
 GEN            := $(BUILD)/gen
 GEN_INIT       := $(GEN)/xenballoond.init
 GEN_UNIT       := $(GEN)/xenballoond.service
-# man/xenballoon-monitor.8.in comes with the monitor; take whatever exists.
-MAN_IN         := $(sort $(wildcard man/*.5.in man/*.8.in))
+MAN_IN         := man/xenballoon.conf.5.in man/xenballoond.8.in man/xenballoon-monitor.8.in
 GEN_MAN        := $(patsubst man/%.in,$(GEN)/%,$(MAN_IN))
 GEN_FILES      := $(GEN_INIT) $(GEN_UNIT) $(GEN_MAN)
 
@@ -43,7 +42,7 @@ $(GEN)/vars: xb-gen-force
 
 # The objects that compile those values in (-DXB_SYSCONFDIR and friends).
 XB_PATH_SRCS   := $(shell grep -l -e XB_SYSCONFDIR -e XB_RUNSTATEDIR -e XB_VERSION \
-		  src/*.c 2>/dev/null)
+		  $(ALL_SRCS) 2>/dev/null)
 $(call objs,rel,$(XB_PATH_SRCS)) $(call objs,san,$(XB_PATH_SRCS)): $(GEN)/vars
 
 # Fill in a template; fail on any placeholder left unfilled.
@@ -69,19 +68,11 @@ $(GEN)/%.8: man/%.8.in $(GEN)/vars
 	$(xb_subst)
 
 # --- install / uninstall --------------------------------------------------
-# The monitor is installed once its fragment builds it (adds it to
-# ALL_TARGETS). Fragments are read after this one, hence the second
-# expansion: $$(XB_PROGS) is looked at once every makefile has been read.
-# (.SECONDEXPANSION holds for every rule read after it; none of those uses
-# $$ in its prerequisites, so nothing else changes.)
-XB_PROGS        = $(BUILD)/xenballoond $(filter $(BUILD)/xenballoon-monitor,$(ALL_TARGETS))
-
-.SECONDEXPANSION:
-install: $$(XB_PROGS) $(GEN_FILES)
+install: $(PROGS) $(GEN_FILES)
 	$(INSTALL) -d "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$(CONFDIR)" \
 		"$(DESTDIR)$(INITDIR)" "$(DESTDIR)$(SYSTEMDUNITDIR)" \
 		"$(DESTDIR)$(MAN5DIR)" "$(DESTDIR)$(MAN8DIR)"
-	$(INSTALL) -m 0755 $(XB_PROGS) "$(DESTDIR)$(SBINDIR)/"
+	$(INSTALL) -m 0755 $(PROGS) "$(DESTDIR)$(SBINDIR)/"
 	$(INSTALL) -m 0755 $(GEN_INIT) "$(DESTDIR)$(INITDIR)/xenballoond"
 	$(INSTALL) -m 0644 $(GEN_UNIT) "$(DESTDIR)$(SYSTEMDUNITDIR)/xenballoond.service"
 	$(INSTALL) -m 0644 $(filter %.5,$(GEN_MAN)) "$(DESTDIR)$(MAN5DIR)/"
@@ -110,7 +101,7 @@ uninstall:
 	fi
 
 # --- tests ----------------------------------------------------------------
-check-install: $$(XB_PROGS) $(GEN_FILES)
+check-install: $(PROGS) $(GEN_FILES)
 	@mkdir -p $(RESULTS)
 	TOP="$(CURDIR)" BUILD="$(abspath $(BUILD))" GEN="$(abspath $(GEN))" \
 		XB_MAKE_BUILD="$(BUILD)" \

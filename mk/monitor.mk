@@ -1,21 +1,11 @@
-# mk/monitor.mk - xenballoon-monitor, the dom0 tool (BEHAVIOR section 8).
+# mk/monitor.mk - tests of xenballoon-monitor, the dom0 tool (see
+# xenballoon-monitor(8); the Makefile builds it from src/monitor/ and
+# src/common/).
 #
-#   make                  also builds $(BUILD)/xenballoon-monitor from the
-#                         shared parsers ($(LIB_SRCS)) and src/monitor*.c
 #   make check-monitor    tests/monitor/test_monitor.py against the real
 #                         xenstored (tests/harness), release and ASan/UBSan
 #                         builds; result line "PASSED FAILED" in
 #                         $(RESULTS)/monitor
-
-MONITOR_SRCS := src/monitor.c src/monitor_xs.c src/monitor_host.c src/monitor_out.c
-
-$(BUILD)/xenballoon-monitor: $(call objs,rel,$(LIB_SRCS) $(MONITOR_SRCS))
-	$(CC) $(XCFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
-
-$(BUILD)/san/xenballoon-monitor: $(call objs,san,$(LIB_SRCS) $(MONITOR_SRCS))
-	$(CC) $(XCFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
-
-ALL_TARGETS += $(BUILD)/xenballoon-monitor
 
 check-monitor: harness $(BUILD)/xenballoon-monitor $(BUILD)/san/xenballoon-monitor | $(BUILD)/.deps-test
 	@mkdir -p $(RESULTS)

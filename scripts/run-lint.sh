@@ -13,9 +13,14 @@ if clang-tidy --quiet "$@" -- -std=gnu11 $flags > "$logs/clang-tidy.log" 2>&1; t
 else
 	fail=$((fail + 1)); echo "lint: clang-tidy findings:"; cat "$logs/clang-tidy.log"
 fi
+# cppcheck takes the project's own include folders (-I) from the flags.
+incs=
+for f in $flags; do
+	case $f in -I*) incs="$incs $f" ;; esac
+done
 # shellcheck disable=SC2086
 if cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	--inline-suppr --std=c11 -D__GNUC__ -Iinclude "$@" > "$logs/cppcheck.log" 2>&1; then
+	--inline-suppr --std=c11 -D__GNUC__ $incs "$@" > "$logs/cppcheck.log" 2>&1; then
 	pass=$((pass + 1)); echo "lint: cppcheck clean"
 else
 	fail=$((fail + 1)); echo "lint: cppcheck findings:"; cat "$logs/cppcheck.log"

@@ -89,7 +89,7 @@ done
 
 # Each override dom0 can set is named in the file.
 for x in $(grep -o '"memory/[a-z]*hysteresis"\|"memory/[a-z]*inertia"\|"memory/interval"\|"memory/selfballoon"' \
-	"$TOP/src/xs.c" | tr -d '"'); do
+	"$TOP/src/daemon/xs.c" | tr -d '"'); do
 	check "the shipped file names the xenstore override $x" grep -q "xenstore $x" "$CONF"
 done
 

@@ -19,13 +19,13 @@ for s in "make demo" "make check" "make install" "make uninstall" DESTDIR PREFIX
 	check "README mentions $s" contains "$readme" "$s"
 done
 
-for k in $(grep -o '"XENBALLOON_[A-Z_]*"' "$TOP/src/config.c" | tr -d '"' | sort -u); do
+for k in $(grep -o '"XENBALLOON_[A-Z_]*"' "$TOP/src/daemon/config.c" | tr -d '"' | sort -u); do
 	check "README's key table has $k" contains "$readme" "| \`$k\`"
 done
-for k in $(grep -o '"memory/[a-z-]*"' "$TOP/src/xs.c" | tr -d '"' | sort -u); do
+for k in $(grep -o '"memory/[a-z-]*"' "$TOP/src/daemon/xs.c" | tr -d '"' | sort -u); do
 	check "README's xenstore table has $k" contains "$readme" "| \`$k\`"
 done
-written=$(sed -n 's/^[[:space:]]*\[XSS_[A-Z_]*\][[:space:]]*=[[:space:]]*"\([a-z_-]*\)".*$/\1/p' "$TOP/src/xs.c")
+written=$(sed -n 's/^[[:space:]]*\[XSS_[A-Z_]*\][[:space:]]*=[[:space:]]*"\([a-z_-]*\)".*$/\1/p' "$TOP/src/common/stats.c")
 for k in $written; do
 	check "README's xenstore table has $k" contains "$readme" "| \`$k\`"
 done

@@ -75,17 +75,17 @@ fi
 # shellcheck disable=SC2086 # word lists
 documents xenballoond.8 "$daemon8" $opts
 
-keys=$(grep -o '"XENBALLOON_[A-Z_]*"' "$TOP/src/config.c" | tr -d '"' | sort -u)
-check "the parser's keys found in src/config.c" [ -n "$keys" ]
+keys=$(grep -o '"XENBALLOON_[A-Z_]*"' "$TOP/src/daemon/config.c" | tr -d '"' | sort -u)
+check "the parser's keys found in src/daemon/config.c" [ -n "$keys" ]
 # shellcheck disable=SC2086
 documents xenballoon.conf.5 "$conf5" $keys
 for k in $keys; do
 	check "xenballoon.conf.5 has an entry for $k" grep -qx "\\.B $k" "$GEN/xenballoon.conf.5"
 done
 
-read_keys=$(grep -o '"memory/[a-z-]*"' "$TOP/src/xs.c" | tr -d '"' | sort -u)
-written=$(sed -n 's/^[[:space:]]*\[XSS_[A-Z_]*\][[:space:]]*=[[:space:]]*"\([a-z_-]*\)".*$/\1/p' "$TOP/src/xs.c")
-check "xenstore keys found in src/xs.c" [ -n "$read_keys" ] && [ -n "$written" ]
+read_keys=$(grep -o '"memory/[a-z-]*"' "$TOP/src/daemon/xs.c" | tr -d '"' | sort -u)
+written=$(sed -n 's/^[[:space:]]*\[XSS_[A-Z_]*\][[:space:]]*=[[:space:]]*"\([a-z_-]*\)".*$/\1/p' "$TOP/src/common/stats.c")
+check "xenstore keys found in src/daemon/xs.c and src/common/stats.c" [ -n "$read_keys" ] && [ -n "$written" ]
 # shellcheck disable=SC2086
 documents xenballoond.8 "$daemon8" $read_keys $written data/xenballoon
 documents xenballoond.8 "$daemon8" SIGTERM SIGINT SIGHUP SIGUSR1

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <xenstore.h>
 
+#include "log.h"
 #include "util.h"
 
 #ifndef XB_VERSION
@@ -120,7 +121,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'w':
 			if (parse_interval(optarg, &o->interval_s) != 0) {
-				fprintf(stderr, PROG ": -w: want seconds between %g and %g, not '%s'\n",
+				log_errx("-w: want seconds between %g and %g, not '%s'",
 				    WATCH_MIN_S, WATCH_MAX_S, optarg);
 				exit(2);
 			}
@@ -144,12 +145,12 @@ parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		log_errx("unexpected argument '%s'", argv[optind]);
 		usage(stderr);
 		exit(2);
 	}
 	if (json && prom) {
-		fputs(PROG ": --json and --prometheus exclude each other\n", stderr);
+		log_errx("--json and --prometheus exclude each other");
 		exit(2);
 	}
 	o->fmt = json ? FMT_JSON : prom ? FMT_PROM : FMT_TABLE;
@@ -263,7 +264,7 @@ run_once(const struct opts *o, const char *xl)
 
 	if (h == NULL) {
 		describe_xs_failure(msg, sizeof(msg), "cannot reach", errno);
-		fprintf(stderr, PROG ": %s\n", msg);
+		log_errx("%s", msg);
 		return 1;
 	}
 	rc = take_snapshot(h, xl, &s);
@@ -273,7 +274,7 @@ run_once(const struct opts *o, const char *xl)
 	}
 	if (rc < 0) {
 		describe_xs_failure(msg, sizeof(msg), "cannot read", errno);
-		fprintf(stderr, PROG ": %s\n", msg);
+		log_errx("%s", msg);
 		xs_close(h);
 		return 1;
 	}
@@ -287,7 +288,7 @@ run_once(const struct opts *o, const char *xl)
 	rc = flush_out(&b);
 	mbuf_free(&b);
 	if (rc != 0) {
-		fprintf(stderr, PROG ": writing the output: %s\n", strerror(errno));
+		log_errx("writing the output: %s", strerror(errno));
 		return 1;
 	}
 	return 0;
@@ -341,7 +342,7 @@ run_watch(const struct opts *o, const char *xl)
 	h = connect_xs();
 	if (h == NULL) {
 		describe_xs_failure(msg, sizeof(msg), "cannot reach", errno);
-		fprintf(stderr, PROG ": %s\n", msg);
+		log_errx("%s", msg);
 		return 1;
 	}
 	if (tty)
@@ -376,11 +377,11 @@ run_watch(const struct opts *o, const char *xl)
 				mbuf_puts(&b, "; retrying\033[K\n\033[J");
 			}
 			else if (!failing)
-				fprintf(stderr, PROG ": %s; retrying\n", msg);
+				log_info("%s; retrying", msg);
 			failing = true;
 		} else {
 			if (failing && !tty)
-				fputs(PROG ": xenstore is back\n", stderr);
+				log_info("xenstore is back");
 			failing = false;
 			render(&b, o, &cur, tty && have_prev ? &prev : NULL, tty);
 			if (tty)
@@ -392,7 +393,7 @@ run_watch(const struct opts *o, const char *xl)
 			have_prev = true;
 		}
 		if (flush_out(&b) != 0) {
-			fprintf(stderr, PROG ": writing the output: %s\n", strerror(errno));
+			log_errx("writing the output: %s", strerror(errno));
 			mbuf_free(&b);
 			rc = 1;
 			break;

@@ -110,26 +110,6 @@ static const struct {
 	[XSK_PRESWAPINERTIA] = { "memory/preswapinertia", 1, XB_INERTIA_MAX },
 };
 
-static const char *const stat_names[XSS_COUNT] = {
-	[XSS_SELFTARGET] = "selftarget",
-	[XSS_MEMINFO] = "meminfo",
-	[XSS_VMSTAT] = "vmstat",
-	[XSS_UPTIME] = "uptime",
-	[XSS_PRESWAP] = "preswap",
-};
-
-const char *
-xsk_path(enum xs_key k)
-{
-	return key_defs[k].path;
-}
-
-const char *
-xss_name(enum xs_stat s)
-{
-	return stat_names[s];
-}
-
 static void
 clear_cache(struct xs_session *s)
 {
@@ -384,7 +364,7 @@ xs_session_refresh(struct xs_session *s)
 const char *
 xs_session_stats_prefix(const struct xs_session *s)
 {
-	return s->fallback ? XS_FALLBACK_PATH : s->stats_path;
+	return s->fallback ? XB_STATS_FALLBACK_PATH : s->stats_path;
 }
 
 /* Write the changed texts in one transaction. Returns 0, or the errno
@@ -406,7 +386,7 @@ publish_txn(struct xs_session *s, const char *const texts[XSS_COUNT])
 			    (s->cache[i] != NULL && strcmp(s->cache[i], texts[i]) == 0))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", xs_session_stats_prefix(s),
-			    stat_names[i]);
+			    xb_stat_names[i]);
 				if (!xs_write(s->h, t, path, texts[i], (unsigned)strlen(texts[i])))
 				err = errno ? errno : EIO;
 		}
@@ -437,9 +417,9 @@ xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
 		return;
 	watchdog_arm(s);
 	err = publish_txn(s, texts);
-	if (err == EACCES && !s->fallback && strcmp(s->stats_path, XS_FALLBACK_PATH) != 0) {
+	if (err == EACCES && !s->fallback && strcmp(s->stats_path, XB_STATS_FALLBACK_PATH) != 0) {
 		log_warnx("xenstore: writing under %s/ is denied (stock toolstack); "
-		    "publishing under %s/ instead", s->stats_path, XS_FALLBACK_PATH);
+		    "publishing under %s/ instead", s->stats_path, XB_STATS_FALLBACK_PATH);
 		s->fallback = true;
 		clear_cache(s);
 		err = publish_txn(s, texts);

@@ -142,9 +142,6 @@ void mbuf_puts(struct mbuf *b, const char *s);
 void mbuf_put_u64(struct mbuf *b, uint64_t v);
 void mbuf_free(struct mbuf *b);
 
-/* The seed's header, exactly. */
-#define MON_HEADER "id   mem-kb  tgt-kb  commit  swapin swapout    pgin    pgout  preswap  precache"
-
 /* The table: header, one row per domain, the host summary line. With
  * prev non-NULL, cells whose value differs from prev (and the rows of
  * domains prev lacks) are highlighted in reverse video; with ansi, each

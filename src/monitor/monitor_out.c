@@ -18,11 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+#include "stats.h"
+
 #define SGR_REV "\033[7m"
 #define SGR_NOREV "\033[27m"
 #define EL "\033[K" /* erase to the end of the line */
 #define NAME_WIDTH_MAX 40
-#define SOURCE_WIDTH 15 /* "data/xenballoon" */
+#define SOURCE_WIDTH (sizeof(XB_STATS_FALLBACK_PATH) - 1)
 
 /* --- mbuf ------------------------------------------------------------ */
 
@@ -33,8 +36,7 @@ mbuf_reserve(struct mbuf *b, size_t more)
 	char *np;
 
 	if (more > SIZE_MAX / 2 - b->len) {
-		fputs("xenballoon-monitor: output too large\n", stderr);
-		exit(1);
+		fatalx("output too large");
 	}
 	need = b->len + more + 1;
 	if (need <= b->cap)
@@ -44,8 +46,7 @@ mbuf_reserve(struct mbuf *b, size_t more)
 		ncap *= 2;
 	np = realloc(b->p, ncap);
 	if (np == NULL) {
-		fputs("xenballoon-monitor: out of memory\n", stderr);
-		exit(1);
+		fatalx("out of memory");
 	}
 	b->p = np;
 	b->cap = ncap;
@@ -124,9 +125,9 @@ mon_source_name(enum mon_source src)
 {
 	switch (src) {
 	case MS_MEMORY:
-		return "memory";
+		return XB_STATS_DEFAULT_PATH;
 	case MS_DATA:
-		return "data/xenballoon";
+		return XB_STATS_FALLBACK_PATH;
 	case MS_MIXED:
 		return "mixed";
 	case MS_NONE:

@@ -15,21 +15,16 @@
 #include <xenstore.h>
 
 #include "kfiles.h"
-#include "xs.h"
+#include "stats.h"
 #include "xsval.h"
 
 #define DOMID_MAX 65535u
 
-/* The guest's stats, read from memory/NAME, else from the daemon's
- * fallback (XS_FALLBACK_PATH, "data/xenballoon") under a stock toolstack
+/* The guest's stats the monitor shows, read from memory/NAME, else from
+ * the daemon's fallback (XB_STATS_FALLBACK_PATH) under a stock toolstack
  * that keeps memory/ read-only to the guest. */
-enum stat_key { SK_MEMINFO, SK_VMSTAT, SK_SELFTARGET, SK_PRESWAP, SK_COUNT };
-
-static const char *const stat_key_names[SK_COUNT] = {
-	[SK_MEMINFO] = "meminfo",
-	[SK_VMSTAT] = "vmstat",
-	[SK_SELFTARGET] = "selftarget",
-	[SK_PRESWAP] = "preswap",
+static const enum xs_stat shown_stats[] = {
+	XSS_MEMINFO, XSS_VMSTAT, XSS_SELFTARGET, XSS_PRESWAP,
 };
 
 static int
@@ -129,20 +124,20 @@ parse_number_key(struct mon_domain *d, enum mon_field f, const char *v,
 }
 
 static void
-parse_stat(struct mon_domain *d, enum stat_key k, const char *v, unsigned len)
+parse_stat(struct mon_domain *d, enum xs_stat k, const char *v, unsigned len)
 {
 	struct meminfo mi;
 	struct vmstat vm;
 
 	switch (k) {
-	case SK_MEMINFO:
+	case XSS_MEMINFO:
 		(void)meminfo_parse(v, len, &mi);
 		if (mi.have & MI_MEMTOTAL)
 			set_val(d, MF_MEMTOTAL, mi.mem_total_kb, MON_KB_MAX);
 		if (mi.have & MI_COMMITTED_AS)
 			set_val(d, MF_COMMITTED, mi.committed_as_kb, MON_KB_MAX);
 		break;
-	case SK_VMSTAT:
+	case XSS_VMSTAT:
 		(void)vmstat_parse(v, len, &vm);
 		if (vm.have & VM_PSWPIN)
 			set_val(d, MF_PSWPIN, vm.pswpin, MON_COUNT_MAX);
@@ -153,13 +148,14 @@ parse_stat(struct mon_domain *d, enum stat_key k, const char *v, unsigned len)
 		if (vm.have & VM_PGPGOUT)
 			set_val(d, MF_PGPGOUT, vm.pgpgout, MON_COUNT_MAX);
 		break;
-	case SK_SELFTARGET:
+	case XSS_SELFTARGET:
 		parse_number_key(d, MF_SELFTARGET, v, len, MON_KB_MAX);
 		break;
-	case SK_PRESWAP:
+	case XSS_PRESWAP:
 		parse_number_key(d, MF_PRESWAP, v, len, MON_COUNT_MAX);
 		break;
-	case SK_COUNT:
+	case XSS_UPTIME:
+	case XSS_COUNT:
 		break;
 	}
 }
@@ -195,21 +191,23 @@ mon_read_domain(struct xs_handle *h, unsigned domid, struct mon_domain *d)
 	parse_number_key(d, MF_STATIC_MAX, v, len, MON_KB_MAX);
 	free(v);
 
-	for (int k = 0; k < SK_COUNT; k++) {
-		snprintf(path, sizeof(path), "/local/domain/%u/memory/%s",
-		    domid, stat_key_names[k]);
+	for (size_t i = 0; i < sizeof(shown_stats) / sizeof(shown_stats[0]); i++) {
+		enum xs_stat k = shown_stats[i];
+
+		snprintf(path, sizeof(path), "/local/domain/%u/%s/%s",
+		    domid, XB_STATS_DEFAULT_PATH, xb_stat_names[k]);
 		v = read_key(h, path, &len, &fail);
 		if (v != NULL) {
 			in_memory = true;
 		} else {
 			snprintf(path, sizeof(path), "/local/domain/%u/%s/%s",
-			    domid, XS_FALLBACK_PATH, stat_key_names[k]);
+			    domid, XB_STATS_FALLBACK_PATH, xb_stat_names[k]);
 			v = read_key(h, path, &len, &fail);
 			if (v != NULL)
 				in_data = true;
 		}
 		if (v != NULL) {
-			parse_stat(d, (enum stat_key)k, v, len);
+			parse_stat(d, k, v, len);
 			free(v);
 		}
 	}

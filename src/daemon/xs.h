@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "stats.h"
 
 enum xs_key {
 	XSK_SELFBALLOON,
@@ -30,17 +31,6 @@ enum xs_key {
 
 enum xs_state { XS_DOWN, XS_UP };
 
-/* The published keys, in the order they are written. */
-enum xs_stat {
-	XSS_SELFTARGET,
-	XSS_MEMINFO,
-	XSS_VMSTAT,
-	XSS_UPTIME,
-	XSS_PRESWAP,
-	XSS_COUNT
-};
-
-#define XS_FALLBACK_PATH "data/xenballoon"
 /* The longest value we publish. xenstored's default quota for a guest's
  * node is 2048 bytes including a header and 8 bytes per permission
  * entry; measured in a real guest the longest value it accepts is 2015.
@@ -68,14 +58,11 @@ struct xs_session {
 
 	/* Publishing. */
 	char stats_path[XB_STATS_PATH_MAX];
-	bool fallback;             /* stats_path was denied: using XS_FALLBACK_PATH */
+	bool fallback;             /* stats_path was denied: using XB_STATS_FALLBACK_PATH */
 	bool publish_denied;       /* the fallback was denied too */
 	int publish_err;           /* last publishing error logged, 0 = none */
 	char *cache[XSS_COUNT];    /* text last written, NULL = unknown */
 };
-
-const char *xsk_path(enum xs_key k);
-const char *xss_name(enum xs_stat s);
 
 void xs_session_init(struct xs_session *s, const char *stats_path);
 /* Drop the cache and go back to the configured stats path (reload). */

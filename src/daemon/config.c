@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "stats.h"
 #include "util.h"
 
 #define CONFIG_FILE_MAX ((size_t)64 * 1024)
@@ -72,7 +73,7 @@ config_defaults(struct xb_config *cfg)
 	cfg->preswap_hysteresis = 20;
 	cfg->preswap_inertia = 10;
 	cfg->send_preswap = true;
-	strlcpy(cfg->stats_path, "memory", sizeof(cfg->stats_path));
+	strlcpy(cfg->stats_path, XB_STATS_DEFAULT_PATH, sizeof(cfg->stats_path));
 }
 
 static const struct key_def *

@@ -135,15 +135,15 @@ parse_args(int argc, char **argv, struct options *o)
 		case OPT_TICKS:
 			o->ticks = (unsigned long)strtonum(optarg, 1, 1000000000LL, &errstr);
 			if (errstr != NULL) {
-				fprintf(stderr, "xenballoond: --ticks \"%s\": %s (must be 1..1000000000)\n",
+				log_errx("--ticks \"%s\": %s (must be 1..1000000000)",
 				    optarg, errstr);
 				exit(1);
 			}
 			break;
 		case OPT_INTERVAL:
 			if (parse_interval(optarg, &o->interval_ms) != 0) {
-				fprintf(stderr, "xenballoond: --interval \"%s\": not a number of "
-				    "seconds in 0..86400\n", optarg);
+				log_errx("--interval \"%s\": not a number of "
+				    "seconds in 0..86400", optarg);
 				exit(1);
 			}
 			o->interval_set = true;
@@ -163,7 +163,7 @@ parse_args(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "xenballoond: unexpected argument \"%s\"\n", argv[optind]);
+		log_errx("unexpected argument \"%s\"", argv[optind]);
 		usage(stderr);
 		exit(1);
 	}
@@ -252,7 +252,7 @@ main(int argc, char **argv)
 	 * a second one, for the few small buffers it allocates. */
 	mallopt(M_ARENA_MAX, 1);
 	parse_args(argc, argv, &o);
-	log_init(1, o.verbose, "xenballoond");
+	log_init(true, o.verbose);
 	/* daemon() moves to /: keep relative paths meaning what they meant
 	 * (SIGHUP re-reads the config by this name). */
 	if (realpath(o.config, config_abs) != NULL)
@@ -260,7 +260,7 @@ main(int argc, char **argv)
 	if (o.root[0] != '\0' && realpath(o.root, root_abs) != NULL)
 		o.root = root_abs;
 	if (config_load(o.config, &cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "xenballoond: %s\n", err);
+		log_errx("%s", err);
 		return 1;
 	}
 	if (o.check_config) {
@@ -278,19 +278,19 @@ main(int argc, char **argv)
 		pfh = daemon_pidfile_lock(o.pidfile, &other);
 		if (pfh == NULL) {
 			if (other > 0)
-				fprintf(stderr, "xenballoond: already running as pid %d (%s)\n",
+				log_errx("already running as pid %d (%s)",
 				    (int)other, o.pidfile);
 			else
-				fprintf(stderr, "xenballoond: %s: %s\n", o.pidfile, strerror(errno));
+				log_errx("%s: %s", o.pidfile, strerror(errno));
 			return 1;
 		}
 	}
 	if (!o.foreground) {
 		if (daemon(0, 0) != 0) {
-			fprintf(stderr, "xenballoond: daemon: %s\n", strerror(errno));
+			log_errx("daemon: %s", strerror(errno));
 			return 1;
 		}
-		log_init(0, o.verbose, "xenballoond");
+		log_init(false, o.verbose);
 	}
 	daemon_pidfile_write(pfh);
 	sigfd = daemon_signals();

@@ -1,0 +1,26 @@
+/* stats.h - the statistics a guest's xenballoond publishes to xenstore
+ * and dom0's xenballoon-monitor reads back (README, "Xenstore keys"):
+ * their names and the two places they may live. */
+#ifndef XB_STATS_H
+#define XB_STATS_H
+
+/* The published keys, in the order the daemon writes them. */
+enum xs_stat {
+	XSS_SELFTARGET,
+	XSS_MEMINFO,
+	XSS_VMSTAT,
+	XSS_UPTIME,
+	XSS_PRESWAP,
+	XSS_COUNT
+};
+
+/* Where the keys go by default, as Xen 3.4's xenballoond wrote them. */
+#define XB_STATS_DEFAULT_PATH "memory"
+/* Where they go when the toolstack keeps memory/ read-only to the guest,
+ * as a stock xl does: the guest may write under data/. */
+#define XB_STATS_FALLBACK_PATH "data/xenballoon"
+
+/* The key's name under the stats path: "selftarget", "meminfo", ... */
+extern const char *const xb_stat_names[XSS_COUNT];
+
+#endif
