@@ -129,6 +129,8 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 	    (MI_MEMTOTAL | MI_COMMITTED_AS) ? 0 : -1;
 }
 
+/* The first VM_NKEYS fields are the lines dom0 tools use, published
+ * first; the others are read for the pressure goal only. */
 static const struct {
 	const char *name;
 	size_t off;
@@ -140,8 +142,12 @@ static const struct {
 	{ "pgpgout", offsetof(struct vmstat, pgpgout), VM_PGPGOUT },
 	{ "pgfault", offsetof(struct vmstat, pgfault), VM_PGFAULT },
 	{ "pgmajfault", offsetof(struct vmstat, pgmajfault), VM_PGMAJFAULT },
+	{ "workingset_refault_anon", offsetof(struct vmstat, refault_anon), VM_REFAULT_ANON },
+	{ "workingset_refault_file", offsetof(struct vmstat, refault_file), VM_REFAULT_FILE },
+	{ "workingset_refault", offsetof(struct vmstat, refault), VM_REFAULT },
 };
 #define VM_NFIELDS (sizeof(vm_fields) / sizeof(vm_fields[0]))
+#define VM_NKEYS 6
 
 int
 vmstat_parse(const char *text, size_t len, struct vmstat *out)
@@ -170,7 +176,7 @@ vmstat_parse(const char *text, size_t len, struct vmstat *out)
 static int
 is_key_line(const char *line, size_t n)
 {
-	for (size_t i = 0; i < VM_NFIELDS; i++) {
+	for (size_t i = 0; i < VM_NKEYS; i++) {
 		size_t k = strlen(vm_fields[i].name);
 
 		if (n > k && memcmp(line, vm_fields[i].name, k) == 0 && line[k] == ' ')

@@ -98,11 +98,14 @@ engine_init(struct engine *e, const struct xb_config *cfg, const char *config_pa
 	read_maxmem(e);
 	detect_guest_type(e);
 	xs_session_init(&e->xs, e->cfg.stats_path);
+	psifile_init(&e->psi, e->root);
+	pressure_init(&e->pressure);
 }
 
 void
 engine_close(struct engine *e)
 {
+	psifile_disarm(&e->psi);
 	xs_session_abandon(&e->xs);
 }
 
@@ -200,6 +203,116 @@ decide_mode(struct engine *e, uint64_t driver_target_kb, uint64_t *directed_kb)
 	return MODE_DIRECTED;
 }
 
+/* A file we only publish: a missing or empty one is logged once and
+ * its last published copy left as it was. Returns its length or -1. */
+static ssize_t
+read_stat_file(const char *path, char *buf, size_t size, int *last_err)
+{
+	ssize_t n = read_small_file(path, buf, size);
+	int err = n < 0 ? (errno ? errno : EIO) : n == 0 ? ENODATA : 0;
+
+	report(last_err, err, path, "not publishing it");
+	return err == 0 ? n : -1;
+}
+
+/* The pressure figures of the last decision, one line: at info level
+ * for a dry run, debug otherwise. */
+static void
+log_pressure(const struct engine *e, bool dry_run)
+{
+	const struct pressure_out *po = &e->pressure_last;
+	char line[512];
+
+	snprintf(line, sizeof(line), "pressure: %s (%s): used=%" PRIu64 " headroom=%" PRIu64
+	    " goal=%" PRIu64 " kB rate=%" PRIu64 " kB/s stall=%u ppm psi-some-avg10=%s%u.%02u%%"
+	    " refaults=%" PRIu64 " pages/s deadband=%" PRIu64 " kB",
+	    pressure_action_name(po->action), po->why, po->used_kb, po->headroom_kb,
+	    po->goal_kb, po->rate_kb_s, po->stall_ppm, e->have_psi_last ? "" : "none/",
+	    e->psi_last.some.avg10_centi / 100, e->psi_last.some.avg10_centi % 100,
+	    po->refault_pages_s, po->deadband_kb);
+	if (dry_run)
+		log_info("dry-run: %s", line);
+	else
+		log_debug("%s", line);
+}
+
+/* Leave the pressure goal: no trigger, no samples between ticks. */
+static void
+pressure_off(struct engine *e)
+{
+	if (e->pressure_ran)
+		pressure_init(&e->pressure);
+	e->pressure_ran = false;
+	e->sample_at_ms = 0;
+	e->sampling_fast = false;
+	e->psi_trigger_tried = false;
+	psifile_disarm(&e->psi);
+}
+
+/* The pressure goal's edge inputs: PSI, refaults and swap-ins. */
+static void
+pressure_inputs(struct engine *e, struct pressure_in *pin)
+{
+	struct vmstat vm;
+	ssize_t n;
+	int err = 0;
+
+	e->have_psi_last = psifile_read(&e->psi, &e->psi_last) == 0;
+	if (!e->have_psi_last)
+		err = errno ? errno : EIO;
+	report(&e->err_psi, err, e->psi.path,
+	    "no pressure stall information; the pressure goal uses MemAvailable alone");
+	pin->have_psi = e->have_psi_last;
+	pin->some_us = e->psi_last.some.total_us;
+	if (pin->have_psi && !e->psi_trigger_tried) {
+		e->psi_trigger_tried = true;
+		if (psifile_arm(&e->psi) < 0 && e->psi.trigger_err != 0)
+			report(&e->err_psi_trigger, e->psi.trigger_err, e->psi.path,
+			    "cannot arm a trigger; stalls are seen at the next sample");
+	}
+	n = read_stat_file(e->vmstat_path, e->vmstat_text, sizeof(e->vmstat_text),
+	    &e->err_vmstat);
+	e->vmstat_fresh = n > 0;
+	if (n > 0 && vmstat_parse(e->vmstat_text, (size_t)n, &vm) == 0 &&
+	    (vm.have & (VM_REFAULT_ANON | VM_REFAULT_FILE | VM_REFAULT | VM_PSWPIN))) {
+		pin->have_refaults = true;
+		pin->refault_pages = vm.refault_anon + vm.refault_file + vm.refault + vm.pswpin;
+	}
+}
+
+/* XENBALLOON_GOAL=pressure: replace the 2009 goal and step of out with
+ * the pressure rule's, within the same floor and maximum. */
+static void
+pressure_step(struct engine *e, const struct meminfo *mi, uint64_t drv_kb,
+	      struct policy_out *out)
+{
+	struct pressure_in pin = { 0 };
+	struct pressure_out *po = &e->pressure_last;
+
+	pin.now_ms = now_ms();
+	pin.mem_total_kb = mi->mem_total_kb;
+	/* Kernels before 3.14 have no MemAvailable: free memory is the
+	 * cautious stand-in. */
+	pin.mem_available_kb = (mi->have & MI_MEMAVAILABLE) ? mi->mem_available_kb :
+	    mi->mem_free_kb;
+	pin.target_kb = drv_kb;
+	pin.bounds = out;
+	pressure_inputs(e, &pin);
+	pressure_decide(&e->pressure, &pin, po);
+	e->pressure_ran = true;
+	e->sample_at_ms = po->next_sample_ms ? pin.now_ms + po->next_sample_ms : 0;
+	if ((po->next_sample_ms != 0) != e->sampling_fast) {
+		if (po->next_sample_ms)
+			log_debug("pressure: use rising: sampling every %u ms", po->next_sample_ms);
+		else
+			log_debug("pressure: settled: sampling at the tick");
+	}
+	e->sampling_fast = po->next_sample_ms != 0;
+	out->goal_kb = po->goal_kb;
+	out->new_kb = po->write ? po->new_kb : drv_kb;
+	out->write = po->write;
+}
+
 /* Inputs -> policy -> balloon. */
 static void
 balloon_step(struct engine *e)
@@ -250,6 +363,10 @@ balloon_step(struct engine *e)
 	in.down_hysteresis = (unsigned)override(e, XSK_DOWNHYSTERESIS, e->cfg.down_hysteresis);
 	in.up_hysteresis = (unsigned)override(e, XSK_UPHYSTERESIS, e->cfg.up_hysteresis);
 	policy_decide(&in, &out);
+	if (in.mode == MODE_SELF && e->cfg.goal == GOAL_PRESSURE)
+		pressure_step(e, &mi, drv_kb, &out);
+	else
+		pressure_off(e);
 	e->last = out;
 	e->last_current_kb = cur_kb;
 
@@ -265,6 +382,8 @@ balloon_step(struct engine *e)
 		    out.max_kb == UINT64_MAX ? "none/" : "",
 		    out.max_kb == UINT64_MAX ? 0 : out.max_kb, out.new_kb,
 		    in.mode != MODE_IDLE && out.new_kb != drv_kb ? " (would write)" : "");
+		if (e->pressure_ran)
+			log_pressure(e, true);
 		return;
 	}
 	if (in.mode == MODE_IDLE)
@@ -278,6 +397,8 @@ balloon_step(struct engine *e)
 	}
 	log_debug("%s: goal %" PRIu64 " current %" PRIu64 " floor %" PRIu64 " -> target %" PRIu64
 	    " kB", mode_names[in.mode], out.goal_kb, cur_kb, out.floor_kb, out.new_kb);
+	if (e->pressure_ran)
+		log_pressure(e, false);
 	if (balloon_write_target(&e->balloon, out.new_kb) != 0)
 		err = errno;
 	report(&e->err_balloon_write, err, e->balloon.target_path,
@@ -334,18 +455,6 @@ shrink_preswap(struct engine *e)
 	    e->preswap_path, "could not shrink preswap");
 }
 
-/* A file we only publish: a missing or empty one is logged once and
- * its last published copy left as it was. Returns its length or -1. */
-static ssize_t
-read_stat_file(const char *path, char *buf, size_t size, int *last_err)
-{
-	ssize_t n = read_small_file(path, buf, size);
-	int err = n < 0 ? (errno ? errno : EIO) : n == 0 ? ENODATA : 0;
-
-	report(last_err, err, path, "not publishing it");
-	return err == 0 ? n : -1;
-}
-
 static void
 publish(struct engine *e, bool stats)
 {
@@ -372,8 +481,10 @@ publish(struct engine *e, bool stats)
 		}
 	}
 	if (stats && e->cfg.send_vmstat) {
-		n = read_stat_file(e->vmstat_path, e->vmstat_text, sizeof(e->vmstat_text),
-		    &e->err_vmstat);
+		/* The pressure goal read it a moment ago. */
+		n = e->vmstat_fresh ? (ssize_t)strlen(e->vmstat_text) :
+		    read_stat_file(e->vmstat_path, e->vmstat_text, sizeof(e->vmstat_text),
+			&e->err_vmstat);
 		if (n > 0) {
 			vmstat_trim(e->vmstat_text, (size_t)n, e->vmstat_pub,
 			    sizeof(e->vmstat_pub), XS_VALUE_MAX);
@@ -410,10 +521,47 @@ void
 engine_tick(struct engine *e)
 {
 	e->ticks++;
+	e->vmstat_fresh = false;
 	xs_tick(e);
 	balloon_step(e);
 	shrink_preswap(e);
 	publish(e, true);
+}
+
+uint64_t
+engine_sample_at_ms(const struct engine *e)
+{
+	return e->sample_at_ms;
+}
+
+int
+engine_psi_fd(const struct engine *e)
+{
+	return e->psi.trigger_fd;
+}
+
+void
+engine_psi_event(struct engine *e, bool failed)
+{
+	if (failed) {
+		log_warnx("%s: the pressure trigger failed; stalls are seen at the next sample",
+		    e->psi.path);
+		psifile_disarm(&e->psi);
+		return;
+	}
+	log_debug("%s: tasks stall for memory: sampling now", e->psi.path);
+	engine_sample(e);
+}
+
+/* Between ticks, for the pressure goal: the balloon only, then the
+ * target if it moved. */
+void
+engine_sample(struct engine *e)
+{
+	e->vmstat_fresh = false;
+	e->sample_at_ms = 0;
+	balloon_step(e);
+	publish(e, false);
 }
 
 void
@@ -434,6 +582,8 @@ engine_reload(struct engine *e)
 		log_warnx("reload: %s; keeping the previous configuration", err);
 		return -1;
 	}
+	if (cfg.goal != e->cfg.goal)
+		pressure_off(e);
 	e->cfg = cfg;
 	set_paths(e);
 	read_maxmem(e);

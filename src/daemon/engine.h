@@ -11,6 +11,8 @@
 #include "balloon.h"
 #include "config.h"
 #include "policy.h"
+#include "pressure.h"
+#include "psifile.h"
 #include "xs.h"
 
 #define XB_TEXT_MAX 8192
@@ -25,6 +27,18 @@ struct engine {
 	struct balloon balloon;
 	struct xs_session xs;
 	struct preswap_state preswap;
+
+	/* XENBALLOON_GOAL=pressure */
+	struct pressure_state pressure;
+	struct pressure_out pressure_last;
+	bool pressure_ran;           /* pressure_last holds a decision */
+	struct psifile psi;
+	struct psi psi_last;
+	bool have_psi_last;
+	bool psi_trigger_tried;      /* armed once (or found impossible) */
+	uint64_t sample_at_ms;       /* a sample before the tick; 0 = none */
+	bool sampling_fast;          /* for the log: sample_at_ms was set */
+	bool vmstat_fresh;           /* vmstat_text read this tick */
 
 	char meminfo_path[PATH_MAX];
 	char vmstat_path[PATH_MAX];
@@ -50,7 +64,7 @@ struct engine {
 
 	/* Log-once state: the last failure reported for each source. */
 	int err_meminfo, err_balloon_read, err_balloon_write, err_maxmem, err_preswap;
-	int err_preswap_write, err_vmstat, err_uptime;
+	int err_preswap_write, err_vmstat, err_uptime, err_psi, err_psi_trigger;
 	bool warned_clamp_floor, warned_target_max;
 
 	/* Text buffers, kept here to stay off the stack. */
@@ -70,6 +84,17 @@ void engine_tick(struct engine *e);
 
 /* Values from xenstore changed between ticks: move the balloon now. */
 void engine_react(struct engine *e);
+
+/* The pressure goal watches a rising guest between ticks: the
+ * monotonic time of the next sample (0: none before the tick), and
+ * the sample itself. */
+uint64_t engine_sample_at_ms(const struct engine *e);
+void engine_sample(struct engine *e);
+
+/* The PSI trigger's descriptor for poll() (POLLPRI), or -1; and what
+ * to do when it fires (failed: POLLERR, the trigger is dropped). */
+int engine_psi_fd(const struct engine *e);
+void engine_psi_event(struct engine *e, bool failed);
 
 /* The tick length in ms (config, or dom0's memory/interval). */
 uint64_t engine_interval_ms(const struct engine *e);

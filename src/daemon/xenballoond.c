@@ -1,7 +1,8 @@
 /* xenballoond - in-guest Xen memory ballooning daemon: command line and
- * main loop. The loop waits in poll() on three things only: the tick
- * timer (poll's timeout), signals (a signalfd) and xenstore watch
- * events; everything else happens in engine.c. */
+ * main loop. The loop waits in poll() on the tick timer (poll's
+ * timeout), signals (a signalfd), xenstore watch events and, for the
+ * pressure goal, the kernel's PSI trigger and the quicker samples it
+ * takes while memory use rises; everything else happens in engine.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -177,9 +178,9 @@ run(struct engine *e, const struct options *o, int sigfd)
 	unsigned long done = 0;
 
 	for (;;) {
-		struct pollfd pfd[2];
-		uint64_t now = now_ms(), wake;
-		int nfds = 1, timeout, xfd;
+		struct pollfd pfd[3];
+		uint64_t now = now_ms(), wake, sample_at;
+		int nfds = 1, timeout, xfd, pfdn = -1, psin = -1;
 
 		if (now >= next_tick) {
 			engine_tick(e);
@@ -188,16 +189,28 @@ run(struct engine *e, const struct options *o, int sigfd)
 				return 0;
 			now = now_ms();
 			next_tick = now + (o->interval_set ? o->interval_ms : engine_interval_ms(e));
+		} else if ((sample_at = engine_sample_at_ms(e)) != 0 && now >= sample_at) {
+			engine_sample(e);
+			now = now_ms();
 		}
 		wake = next_tick;
+		sample_at = engine_sample_at_ms(e);
+		if (sample_at != 0 && sample_at < wake)
+			wake = sample_at;
 		if (e->use_xenstore && e->xs.state == XS_DOWN && e->xs.retry_at_ms < wake)
 			wake = e->xs.retry_at_ms > now ? e->xs.retry_at_ms : now;
 		timeout = wake > now ? (int)(wake - now > 86400000 ? 86400000 : wake - now) : 0;
 
 		pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 		xfd = e->use_xenstore ? xs_session_fd(&e->xs) : -1;
-		if (xfd >= 0)
+		if (xfd >= 0) {
+			pfdn = nfds;
 			pfd[nfds++] = (struct pollfd){ .fd = xfd, .events = POLLIN };
+		}
+		if (engine_psi_fd(e) >= 0) {
+			psin = nfds;
+			pfd[nfds++] = (struct pollfd){ .fd = engine_psi_fd(e), .events = POLLPRI };
+		}
 		if (poll(pfd, (nfds_t)nfds, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -224,11 +237,14 @@ run(struct engine *e, const struct options *o, int sigfd)
 				}
 			}
 		}
-		if (nfds > 1 && (pfd[1].revents & (POLLIN | POLLERR | POLLHUP))) {
+		if (pfdn > 0 && (pfd[pfdn].revents & (POLLIN | POLLERR | POLLHUP))) {
 			xs_session_handle_events(&e->xs);
 			if (e->xs.changed)
 				engine_react(e);
 		}
+		/* Tasks stall for memory: look now, not at the tick. */
+		if (psin > 0 && (pfd[psin].revents & (POLLPRI | POLLERR | POLLNVAL)))
+			engine_psi_event(e, (pfd[psin].revents & POLLPRI) == 0);
 		/* Reconnect as soon as the back-off allows, not at the next tick. */
 		if (e->use_xenstore && e->xs.state == XS_DOWN && now_ms() >= e->xs.retry_at_ms &&
 		    xs_session_ensure(&e->xs, now_ms()))

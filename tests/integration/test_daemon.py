@@ -647,6 +647,163 @@ def check_config_and_errors():
     return r.stderr.strip()
 
 
+# ------------------------------------------------ the pressure goal
+PSI_QUIET = ("some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+             "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")
+OFFSET = 57000            # the Guest's balloon is 57000 kB above MemTotal
+HEADROOM = 32768          # the pressure goal's least headroom
+
+
+def pressure_guest(name, xsd, used, target, extra="", psi=True):
+    """A guest settled (or not) at balloon target `target` with `used` kB
+    in use (MemTotal - MemAvailable), selfballooning with the pressure
+    goal, a maximum of 600000 kB."""
+    g = Guest(name, xsd, "XENBALLOON_SELF=true\nXENBALLOON_GOAL=pressure\n"
+              "XENBALLOON_MINMEM=64\n" + extra,
+              mem_total=target - OFFSET, current=target, static_max=600000)
+    set_used(g, used, target)
+    if psi:
+        os.makedirs(os.path.join(g.root, "proc", "pressure"), exist_ok=True)
+        g.put("proc/pressure/memory", PSI_QUIET)
+    return g
+
+
+def set_used(g, used, balloon_kb):
+    """The balloon at balloon_kb (the kernel followed its target), MemTotal
+    below it by the offset, `used` kB of it in use."""
+    total = balloon_kb - OFFSET
+    g.set_balloon(balloon_kb, balloon_kb)
+    g.set_meminfo(total, 20000, available=max(total - used, 1))
+
+
+@test
+def pressure_goal_key():
+    """XENBALLOON_GOAL=pressure steers to memory in use + headroom (not
+    Committed_AS), half the gap a second while quiet; a bad value is
+    refused naming the file, line and key; committed keeps the 2009 rule."""
+    with with_xsd("pgoal") as xsd:
+        g = pressure_guest("pgoal", xsd, used=100000, target=257000)
+        r = g.run("-n")
+        check("XENBALLOON_GOAL=pressure\n" in r.stdout, "-n: %r" % r.stdout)
+        r = g.run("--once")
+        # goal = 100000 + 32768 + 57000 = 189768; gap 67232, half: 223384
+        check(g.target() == 223384, "pressure: target %s, wanted 223384\n%s" % (
+            g.target(), r.stderr))
+        # The same guest with the 2009 rule: Committed_AS 20000 + offset is
+        # under the floor (64 MB + 57000 = 122536): 257000 - 134464/10.
+        g.write_conf("XENBALLOON_SELF=true\nXENBALLOON_GOAL=committed\nXENBALLOON_MINMEM=64\n")
+        set_used(g, 100000, 257000)
+        g.run("--once")
+        check(g.target() == 257000 - (257000 - 122536) // 10,
+              "committed: target %s" % g.target())
+        g.write_conf("XENBALLOON_SELF=true\n\nXENBALLOON_GOAL=senpai\n")
+        r = g.run("-n")
+        want = "%s:4: XENBALLOON_GOAL: \"senpai\" is not a goal" % g.conf
+        check(r.returncode == 1 and want in r.stderr, "bad goal: %d %r" % (
+            r.returncode, r.stderr))
+        return "pressure 257000 -> 223384 kB in one tick; committed -> %d; %s" % (
+            257000 - (257000 - 122536) // 10, r.stderr.strip())
+
+
+@test
+def pressure_without_psi_falls_back():
+    """No /proc/pressure/memory (a kernel without PSI): said once, and the
+    goal works from MemAvailable alone."""
+    with with_xsd("pnopsi") as xsd:
+        g = pressure_guest("pnopsi", xsd, used=100000, target=257000, psi=False)
+        g.start("--interval", "0.1")
+        check(wait_for(lambda: g.target() != 257000, 5 * slow(), 0.02),
+              "never moved without PSI")
+        time.sleep(0.5 * pause())
+        g.stop()
+        log = g.logtext()
+        n = log.count("no pressure stall information")
+        check(n == 1, "fallback logged %d times:\n%s" % (n, log[-2000:]))
+        line = [x for x in log.splitlines() if "no pressure stall information" in x][0]
+        check("proc/pressure/memory" in line and "No such file" in line, line)
+        return line.split("xenballoond: ")[-1]
+
+
+@test
+def pressure_grows_within_a_fraction_of_a_second():
+    """Use rising, seen at a tick, makes the daemon sample every 250 ms;
+    MemAvailable then falling under the headroom is met by a grow long
+    before the next tick (2 s)."""
+    with with_xsd("pgrow") as xsd:
+        settled = 100000 + HEADROOM + OFFSET
+        g = pressure_guest("pgrow", xsd, used=100000, target=settled)
+        g.start("--interval", str(2 * slow()))
+        check(g.wait_log("mode: self", 5 * slow()), "no first tick")
+        check(g.target() == settled, "moved when settled: %s" % g.target())
+        set_used(g, 102000, settled)             # a small rise, no move needed
+        check(g.wait_log("sampling every 250 ms", 5 * slow()), "never sampled faster")
+        t0 = time.monotonic()
+        set_used(g, 130000, settled)             # MemAvailable 2768 kB
+        ok = wait_for(lambda: g.target() != settled, 2 * slow(), 0.002)
+        dt = (time.monotonic() - t0) * 1000
+        g.stop()
+        check(ok, "no grow:\n" + g.logtext()[-2000:])
+        check(dt < 600 * slow(), "grew after %.0f ms (limit %d)" % (dt, 600 * slow()))
+        # 28000 kB in use more in 250-500 ms: at least 56000 kB/s of
+        # headroom, and as much again for the burst.
+        want = 130000 + 2 * 56000 + OFFSET
+        check(g.target() >= want, "grew to %s, wanted at least %d" % (g.target(), want))
+        return "grew %d -> %d kB %.0f ms after MemAvailable fell (tick 2 s)" % (
+            settled, g.target(), dt)
+
+
+@test
+def pressure_deadband_settled_guest_writes_nothing():
+    """A settled guest whose use wobbles by a few hundred kB writes no
+    balloon target and no xenstore key, tick after tick."""
+    with with_xsd("pdead") as xsd:
+        settled = 100000 + HEADROOM + OFFSET
+        g = pressure_guest("pdead", xsd, used=100000, target=settled)
+        tfile = os.path.join(g.root, BALLOON, "target_kb")
+        mtime = os.stat(tfile).st_mtime_ns
+        g.start("--interval", "0.1")
+        check(g.wait_log("mode: self", 5 * slow()), "no first tick")
+        for i in range(20):
+            set_used(g, 100000 + (i % 4) * 300 - 400, settled)
+            g.set_balloon(settled, settled)
+            mtime = os.stat(tfile).st_mtime_ns
+            time.sleep(0.1 * pause())
+            check(os.stat(tfile).st_mtime_ns == mtime and g.target() == settled,
+                  "wrote the balloon at wobble %d: %s" % (i, g.target()))
+        with xsd.client() as c:
+            st = c.read(HOME + "/memory/selftarget")
+        g.stop()
+        check(st == str(settled).encode(), "selftarget %r" % st)
+        check("pressure: grow" not in g.logtext() and "pressure: shrink" not in g.logtext(),
+              "moved:\n" + g.logtext()[-2000:])
+        return "20 wobbles of 300-900 kB around %d kB: no write" % settled
+
+
+@test
+def pressure_shrinks_after_holdoff():
+    """After a grow the guest holds its memory for the hold-off (3 s), then
+    gives it back quickly once use has fallen."""
+    with with_xsd("phold") as xsd:
+        settled = 100000 + HEADROOM + OFFSET
+        g = pressure_guest("phold", xsd, used=100000, target=settled)
+        g.start("--interval", "0.25")
+        check(g.wait_log("mode: self", 5 * slow()), "no first tick")
+        set_used(g, 130000, settled)
+        check(wait_for(lambda: g.target() != settled, 2 * slow(), 0.005), "no grow")
+        t_grow = time.monotonic()
+        grown = g.target()
+        set_used(g, 100000, grown)         # the load goes away at once
+        check(wait_for(lambda: g.target() != grown, 8 * slow(), 0.01), "never shrank")
+        held = time.monotonic() - t_grow
+        first = g.target()
+        g.set_balloon(first, first)
+        g.stop()
+        check(held >= 2.9, "shrank %.2f s after the grow (hold-off 3 s)" % held)
+        check(held < 4.5 * slow(), "shrank only %.2f s after the grow" % held)
+        check(first < grown, "moved up instead: %d -> %d" % (grown, first))
+        return "grew to %d, held %.2f s, then %d kB" % (grown, held, first)
+
+
 def main():
     global OPTS
     ap = argparse.ArgumentParser()
