@@ -312,6 +312,11 @@ def main():
                  "(0: growth came first); resolution one sample, %d ms. x: the phase's time over "
                  "the static guest's in the same run. Swap, faults, refaults: pages/events over "
                  "the trace, from /proc/vmstat." % (PRESSURE_AVAIL_KB // 1024, a.period_ms))
+    for r in range(1, a.runs + 1):
+        st = res.get((r, "static"))
+        if st and st[0] == "ok":
+            lines.append("Static guest, run %d: %s (seconds)." % (r, ", ".join(
+                "%s %.1f" % (n, st[1]["phase_ms"][n] / 1000) for n in ALLOC_PHASES if n in st[1]["phase_ms"])))
     for n in notes:
         lines.append("Note: " + n)
     lines.append("Machine: " + machine() + "; the e2e machine under QEMU TCG (guest timings "
