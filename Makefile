@@ -5,6 +5,7 @@
 #                   against the real xenstored, valgrind, lint, install,
 #                   end to end in a real Xen guest
 #   make bench      the performance table
+#   make bench-policy  selfballooning policies side by side in a real guest
 #   make install    see mk/install.mk (DESTDIR, PREFIX, SBINDIR, ...)
 #
 # Run as root on a fresh Debian 12 machine, `make` and `make check`
@@ -149,7 +150,7 @@ check-lint: | $(BUILD)/.deps-test
 # bench last.
 CHECK_TARGETS :=
 include mk/harness.mk mk/integration.mk mk/monitor.mk mk/install.mk \
-	mk/fuzz.mk mk/faults.mk mk/e2e.mk mk/bench.mk
+	mk/fuzz.mk mk/faults.mk mk/e2e.mk mk/bench.mk mk/benchpolicy.mk
 
 all: $(ALL_TARGETS)
 
