@@ -24,7 +24,8 @@ PYTHON       ?= /usr/bin/python3
 PKGS         := xenstore libbsd
 
 BUILD_DEPS   := build-essential pkg-config libxen-dev libbsd-dev
-TEST_DEPS    := check valgrind clang clang-tidy cppcheck python3 xenstore-utils
+TEST_DEPS    := check valgrind clang clang-tidy cppcheck python3 python3-pytest \
+		xenstore-utils shellcheck
 
 # Recursively expanded: pkg-config only runs once the dependencies exist.
 PKG_CFLAGS    = $(shell pkg-config --cflags $(PKGS))
@@ -46,7 +47,8 @@ XCFLAGS       = -std=gnu11 $(WARN) $(OPT) $(DEFS) $(PKG_CFLAGS) $(CFLAGS)
 # --- the two programs and what they are made of --------------------------
 # src/common is linked as a static archive, so each program takes from it
 # only the modules it calls.
-COMMON_SRCS  := src/common/log.c src/common/util.c src/common/kfiles.c \
+COMMON_SRCS  := src/common/log.c src/common/util.c src/common/parse.c src/common/once.c \
+		src/common/kfiles.c \
 		src/common/xsval.c src/common/stats.c src/common/psi.c
 # The daemon's modules; xenballoond.c holds main() and the loop.
 DAEMON_LIB_SRCS := src/daemon/config.c src/daemon/policy.c src/daemon/balloon.c \

@@ -16,8 +16,8 @@ own fake root; measured runs are started by bench/spawn.c (wait4).
      tick writes the balloon target and all five keys); user+sys of the
      process and all its threads / ticks. BENCH_ROUNDS rounds, the
      programs one after the other in each; the median of each program,
-     and the median of the rounds' ratios. The floor does what the issue
-     names (three kernel files and preswap read, the balloon target
+     and the median of the rounds' ratios. The floor does the unavoidable
+     work of a tick (three kernel files and preswap read, the balloon target
      written, one transaction); variants: plus a memory/target read per
      tick, and with a watch registered on its connection.
   2. xenstore requests per tick from xenstored's -T trace: a run of 2000
@@ -64,6 +64,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
 
+from guest import wait_for  # noqa: E402
 from xs import Xenstored, count_requests, trace_size  # noqa: E402
 
 HOME = "/local/domain/0"
@@ -322,15 +323,6 @@ def ctxt_switches(pid):
         if s:
             out[t] = (int(s["voluntary_ctxt_switches"]), int(s["nonvoluntary_ctxt_switches"]))
     return out
-
-
-def wait_for(pred, timeout, step=0.005):
-    end = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > end:
-            return False
-        time.sleep(step)
-    return True
 
 
 def new_xsd(opts, name, trace=False):

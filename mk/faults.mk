@@ -7,6 +7,7 @@
 #                       $(RESULTS)/faults
 #   check-faults-asan   the same matrix against the ASan/UBSan build;
 #                       $(RESULTS)/faults-asan
+#   T=NAME              (with either) only the faults whose name contains NAME
 #   check-soak          20000 ticks at --interval 0 under valgrind memcheck
 #                       with two xenstored restarts, then the ASan/UBSan
 #                       build the same way; $(RESULTS)/soak
@@ -34,20 +35,22 @@ $(FAULTS_SHIM): tests/faults/faultinj.c | $(BUILD)/.deps-build
 
 check-faults: harness $(BUILD)/xenballoond $(FAULTS_SHIM) | $(BUILD)/.deps-faults
 	@mkdir -p $(RESULTS)
-	$(XSD_ENV) $(PYTHON) tests/faults/test_faults.py $(RESULTS)/faults $(FAULTS_DIR)/rel \
+	$(XSD_ENV) $(PYTEST) tests/faults/test_faults.py --result $(RESULTS)/faults \
+		--suite faults --workdir $(FAULTS_DIR)/rel \
 		--daemon $(abspath $(BUILD)/xenballoond) --shim $(abspath $(FAULTS_SHIM))
 
 check-faults-asan: harness $(BUILD)/san/xenballoond $(FAULTS_SHIM) | $(BUILD)/.deps-faults
 	@mkdir -p $(RESULTS)
-	$(FAULTS_SAN_ENV) $(XSD_ENV) $(PYTHON) tests/faults/test_faults.py \
-		$(RESULTS)/faults-asan $(FAULTS_DIR)/san --name faults-asan \
+	$(FAULTS_SAN_ENV) $(XSD_ENV) $(PYTEST) tests/faults/test_faults.py \
+		--result $(RESULTS)/faults-asan --suite faults-asan --workdir $(FAULTS_DIR)/san \
 		--daemon $(abspath $(BUILD)/san/xenballoond) --shim $(abspath $(FAULTS_SHIM))
 
 check-soak: harness $(BUILD)/xenballoond $(BUILD)/san/xenballoond | $(BUILD)/.deps-faults
 	@mkdir -p $(RESULTS)
-	$(FAULTS_SAN_ENV) $(XSD_ENV) $(PYTHON) tests/faults/soak.py $(RESULTS)/soak $(FAULTS_DIR)/soak \
-		--daemon $(abspath $(BUILD)/xenballoond) --san-daemon $(abspath $(BUILD)/san/xenballoond) \
-		--ticks 20000 --valgrind "$(FAULTS_VALGRIND)"
+	$(FAULTS_SAN_ENV) $(XSD_ENV) $(PYTEST) tests/faults/soak.py --result $(RESULTS)/soak \
+		--suite soak --workdir $(FAULTS_DIR)/soak --ticks 20000 \
+		--daemon $(abspath $(BUILD)/xenballoond) --wrapper "$(FAULTS_VALGRIND)" \
+		--san-daemon $(abspath $(BUILD)/san/xenballoond)
 
 CHECK_TARGETS += check-faults check-faults-asan check-soak
 

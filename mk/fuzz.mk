@@ -1,5 +1,7 @@
-# mk/fuzz.mk - libFuzzer harnesses for the parsers of untrusted text
-# (tests/fuzz/fuzz_<name>.c, seed corpus in tests/fuzz/corpus/fuzz_<name>/).
+# mk/fuzz.mk - libFuzzer harnesses for the parsers of untrusted text and
+# the monitor's escaping (tests/fuzz/fuzz_<name>.c, seed corpus in
+# tests/fuzz/corpus/fuzz_<name>/ plus the sample files of tests/data/
+# named in FUZZ_DATA_fuzz_<name>).
 #
 #   make fuzz         fuzz each harness for FUZZ_SECONDS (default 60);
 #                     the growing corpus lives in $(BUILD)/fuzz/corpus,
@@ -23,7 +25,13 @@ FUZZ_DEPS     := clang libclang-rt-14-dev
 FUZZ_NAMES    := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_DIR      := $(BUILD)/fuzz
 FUZZ_BINS     := $(addprefix $(FUZZ_DIR)/,$(FUZZ_NAMES))
-FUZZ_OBJS     := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(COMMON_SRCS) $(DAEMON_LIB_SRCS))
+FUZZ_OBJS     := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(COMMON_SRCS) $(DAEMON_LIB_SRCS) \
+		 src/monitor/monitor_out.c)
+# The unit tests' sample kernel files are seeds too, kept in one place.
+FUZZ_DATA_fuzz_balloon := $(wildcard tests/data/balloon-legacy*)
+FUZZ_DATA_fuzz_meminfo := $(wildcard tests/data/meminfo-* tests/data/vmstat-*)
+# For the shell loops: seeds_<name>="<files>" for each harness.
+FUZZ_SEED_VARS = $(foreach n,$(FUZZ_NAMES),seeds_$(n)="$(FUZZ_DATA_$(n))";)
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_BASE      = -std=gnu11 -g -O1 $(DEFS) $(DAEMON_INC) -Isrc/monitor $(PKG_CFLAGS)
 # The harnesses are ours: warnings are errors. The library is compiled
@@ -56,10 +64,11 @@ fuzz-build: $(FUZZ_BINS)
 # source tree only changes when someone copies a new seed in by hand.
 # Exit status 0 only when no harness found a crash, leak or timeout.
 fuzz: $(FUZZ_BINS)
-	@fail=0; \
+	@fail=0; $(FUZZ_SEED_VARS) \
 	for n in $(FUZZ_NAMES); do \
+		eval "data=\$$seeds_$$n"; \
 		mkdir -p $(FUZZ_DIR)/corpus/$$n $(FUZZ_DIR)/artifacts/$$n; \
-		cp -n tests/fuzz/corpus/$$n/* $(FUZZ_DIR)/corpus/$$n/ 2>/dev/null; \
+		cp -n tests/fuzz/corpus/$$n/* $$data $(FUZZ_DIR)/corpus/$$n/ 2>/dev/null; \
 		dict=; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
 		if $(FUZZ_DIR)/$$n $(FUZZ_OPTS) $$dict -max_total_time=$(FUZZ_SECONDS) \
@@ -78,13 +87,14 @@ fuzz: $(FUZZ_BINS)
 # whole corpus runs clean counts as one passed check.
 check-fuzz: $(FUZZ_BINS)
 	@mkdir -p $(RESULTS)
-	@p=0; f=0; \
+	@p=0; f=0; $(FUZZ_SEED_VARS) \
 	for n in $(FUZZ_NAMES); do \
+		eval "data=\$$seeds_$$n"; \
 		if [ -z "$$(ls -A tests/fuzz/corpus/$$n 2>/dev/null)" ]; then \
 			echo "check-fuzz: $$n has no seed corpus in tests/fuzz/corpus/$$n"; \
 			f=$$((f + 1)); continue; \
 		fi; \
-		if $(FUZZ_DIR)/$$n $(FUZZ_OPTS) -runs=0 tests/fuzz/corpus/$$n/* \
+		if $(FUZZ_DIR)/$$n $(FUZZ_OPTS) -runs=0 tests/fuzz/corpus/$$n/* $$data \
 		    > $(FUZZ_DIR)/$$n.replay.log 2>&1; then \
 			p=$$((p + 1)); \
 		else \

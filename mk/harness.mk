@@ -10,7 +10,7 @@
 # test command, e.g.
 #
 #   check-integration: harness $(BUILD)/xenballoond | $(BUILD)/.deps-test
-#           $(XSD_ENV) $(PYTHON) tests/integration/run.py ...
+#           $(XSD_ENV) $(PYTEST) tests/integration/test_daemon.py ...
 #
 # Then tests/harness/xs.py (Xenstored, XS) and tests/harness/xenstored.sh
 # find the daemon and the shim through XB_XEN_ROOT / XB_SHIM.
@@ -23,6 +23,12 @@ XSD_BIN       := $(XEN_ROOT)/usr/lib/xen-4.17/bin/xenstored
 XSD_ENV        = XB_XEN_ROOT=$(abspath $(XEN_ROOT)) XB_SHIM=$(abspath $(XSD_SHIM)) \
 		 PYTHONPATH=$(abspath tests/harness)$(if $(PYTHONPATH),:$(PYTHONPATH)) \
 		 PYTHONDONTWRITEBYTECODE=1
+
+# Every Python suite runs under pytest (tests/pytest.ini, the shared
+# fixtures and the result file in tests/conftest.py). T=NAME runs the cases
+# whose name contains NAME (pytest -k NAME), e.g.
+#   make check-integration T=garbage
+PYTEST        = $(PYTHON) -m pytest $(if $(T),-k '$(T)')
 
 # The cache $(XEN_DIR)/debs survives `make clean`; fetch-xen.sh is
 # idempotent, the stamp only saves the call.
@@ -44,7 +50,8 @@ harness: $(XEN_STAMP) $(XSD_SHIM)
 
 check-harness: harness | $(BUILD)/.deps-test
 	@mkdir -p $(RESULTS)
-	$(XSD_ENV) $(PYTHON) tests/harness/selftest.py $(RESULTS)/harness $(BUILD)/harness/run
+	$(XSD_ENV) $(PYTEST) tests/harness/selftest.py --result $(RESULTS)/harness \
+		--suite harness --workdir $(BUILD)/harness
 
 CHECK_TARGETS += check-harness
 

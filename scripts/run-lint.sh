@@ -1,6 +1,7 @@
 #!/bin/sh
 # run-lint.sh RESULT_FILE "CFLAGS" SRC...: clang-tidy and cppcheck over the
-# sources; any finding fails. Writes "PASSED FAILED" (one per tool).
+# C sources, shellcheck over every shell script of the tree (run from the
+# top of the tree); any finding fails. Writes "PASSED FAILED" (one per tool).
 set -u
 out=$1; flags=$2; shift 2
 pass=0; fail=0
@@ -24,6 +25,23 @@ if cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability 
 	pass=$((pass + 1)); echo "lint: cppcheck clean"
 else
 	fail=$((fail + 1)); echo "lint: cppcheck findings:"; cat "$logs/cppcheck.log"
+fi
+# Shell scripts: *.sh and whatever starts with a #!/bin/sh line (the init
+# script's template), outside the build tree.
+shells=$(find . \( -path ./build -o -path ./.git \) -prune -o -type f -print | sort |
+	while read -r f; do
+		case $f in
+		*.sh) echo "$f" ;;
+		*) head -n 1 "$f" 2>/dev/null | grep -Eq '^#! ?(/usr)?/bin/(env )?(ba|da)?sh' &&
+			echo "$f" ;;
+		esac
+	done)
+# shellcheck disable=SC2086 # one argument a script (no blanks in the names)
+if [ -n "$shells" ] && shellcheck -x $shells > "$logs/shellcheck.log" 2>&1; then
+	pass=$((pass + 1)); echo "lint: shellcheck clean ($(echo "$shells" | wc -l) scripts)"
+else
+	fail=$((fail + 1)); echo "lint: shellcheck findings (or no script found):"
+	cat "$logs/shellcheck.log"
 fi
 mkdir -p "$(dirname "$out")"
 echo "$pass $fail" > "$out"

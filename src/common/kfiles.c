@@ -1,67 +1,29 @@
 /* kfiles.c - parsers for /proc/meminfo, /proc/vmstat and their copies. */
 #include "kfiles.h"
 
-#include <ctype.h>
 #include <stddef.h>
 #include <string.h>
+
+#include "parse.h"
 
 /* The largest value we accept: 2^60, far above any real counter, so
  * sums and the kB->bytes conversion cannot overflow. */
 #define KF_VALUE_MAX (1ULL << 60)
-
-/* Iterate lines separated by '\n' or by the escaped two-character "\n". */
-struct line_iter {
-	const char *p, *end;
-};
-
-static int
-next_line(struct line_iter *it, const char **line, size_t *len)
-{
-	const char *s = it->p;
-
-	if (s >= it->end)
-		return 0;
-	for (const char *q = s; q < it->end; q++) {
-		if (*q == '\n') {
-			*line = s;
-			*len = (size_t)(q - s);
-			it->p = q + 1;
-			return 1;
-		}
-		if (*q == '\\' && q + 1 < it->end && q[1] == 'n') {
-			*line = s;
-			*len = (size_t)(q - s);
-			it->p = q + 2;
-			return 1;
-		}
-	}
-	*line = s;
-	*len = (size_t)(it->end - s);
-	it->p = it->end;
-	return 1;
-}
 
 /* Parse the first run of digits in s (after blanks); bounded. Sets *end
  * to the index after the digits. */
 static int
 parse_number(const char *s, size_t len, uint64_t *out, size_t *end)
 {
-	size_t i = 0;
-	uint64_t v = 0;
-	int digits = 0;
+	size_t i = 0, n;
+	const char *why;
 
 	while (i < len && (s[i] == ' ' || s[i] == '\t'))
 		i++;
-	for (; i < len && isdigit((unsigned char)s[i]); i++) {
-		v = v * 10 + (uint64_t)(s[i] - '0');
-		if (v > KF_VALUE_MAX)
-			return -1;
-		digits++;
-	}
-	if (digits == 0)
+	n = parse_digits(s + i, len - i);
+	if (parse_u64(s + i, n, 0, KF_VALUE_MAX, out, &why) != 0)
 		return -1;
-	*out = v;
-	*end = i;
+	*end = i + n;
 	return 0;
 }
 
@@ -107,12 +69,13 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 		{ "SwapTotal", offsetof(struct meminfo, swap_total_kb), MI_SWAPTOTAL },
 		{ "SwapFree", offsetof(struct meminfo, swap_free_kb), MI_SWAPFREE },
 	};
-	struct line_iter it = { text, text + len };
+	struct line_iter it;
 	const char *line;
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	while (next_line(&it, &line, &n)) {
+	line_iter_init(&it, text, len, true);
+	while (line_next(&it, &line, &n)) {
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 			uint64_t v;
 
@@ -152,12 +115,13 @@ static const struct {
 int
 vmstat_parse(const char *text, size_t len, struct vmstat *out)
 {
-	struct line_iter it = { text, text + len };
+	struct line_iter it;
 	const char *line;
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	while (next_line(&it, &line, &n)) {
+	line_iter_init(&it, text, len, true);
+	while (line_next(&it, &line, &n)) {
 		for (size_t i = 0; i < VM_NFIELDS; i++) {
 			uint64_t v;
 
@@ -196,11 +160,12 @@ vmstat_trim(const char *text, size_t len, char *out, size_t outsize, size_t limi
 		limit = outsize - 1;
 	/* Two passes over the text: the key lines, then the rest. */
 	for (int pass = 0; pass < 2; pass++) {
-		struct line_iter it = { text, text + len };
+		struct line_iter it;
 		const char *line;
 		size_t n;
 
-		while (next_line(&it, &line, &n)) {
+		line_iter_init(&it, text, len, true);
+		while (line_next(&it, &line, &n)) {
 			if (n == 0 || is_key_line(line, n) != (pass == 0))
 				continue;
 			if (memchr(line, '\0', n) != NULL)

@@ -13,7 +13,6 @@
 #define XB_LOG_H
 
 #include <stdbool.h>
-#include <stdnoreturn.h>
 
 /* to_stderr false: syslog from now on. verbose > 0 shows log_debug. */
 void log_init(bool to_stderr, int verbose);
@@ -28,7 +27,7 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* log_errx, with strerror(errno) for fatal, then exit(1). */
-noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void fatalx(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 #endif

@@ -1,10 +1,24 @@
 /* psi.c - the /proc/pressure/memory parser. */
 #include "psi.h"
 
-#include <ctype.h>
 #include <string.h>
 
+#include "parse.h"
+
 #define PSI_TOTAL_MAX (1ULL << 60)
+
+/* The number of digits at *p, within [0, max]; advances *p past it. */
+static int
+take_u64(const char **p, const char *end, uint64_t max, uint64_t *out)
+{
+	size_t n = parse_digits(*p, (size_t)(end - *p));
+	const char *why;
+
+	if (n == 0 || parse_u64(*p, n, 0, max, out, &why) != 0)
+		return -1;
+	*p += n;
+	return 0;
+}
 
 /* "12.34" -> 1234, at most 100.00; two decimals at most, as the kernel
  * prints them. Advances *p past the number. */
@@ -12,49 +26,22 @@ static int
 parse_centi(const char **p, const char *end, unsigned *out)
 {
 	const char *s = *p;
-	unsigned whole = 0, frac = 0;
-	int digits = 0, fdigits = 0;
+	uint64_t whole, frac = 0;
+	size_t fdigits = 0;
 
-	for (; s < end && isdigit((unsigned char)*s); s++) {
-		whole = whole * 10 + (unsigned)(*s - '0');
-		if (whole > 100)
-			return -1;
-		digits++;
-	}
-	if (digits == 0)
+	if (take_u64(&s, end, 100, &whole) != 0)
 		return -1;
 	if (s < end && *s == '.') {
-		for (s++; s < end && isdigit((unsigned char)*s); s++) {
-			if (++fdigits > 2)
-				return -1;
-			frac = frac * 10 + (unsigned)(*s - '0');
-		}
-		if (fdigits == 0)
+		s++;
+		fdigits = parse_digits(s, (size_t)(end - s));
+		if (fdigits == 0 || fdigits > 2 || take_u64(&s, end, 99, &frac) != 0)
 			return -1;
 		if (fdigits == 1)
 			frac *= 10;
 	}
 	if (whole * 100 + frac > 10000)
 		return -1;
-	*out = whole * 100 + frac;
-	*p = s;
-	return 0;
-}
-
-static int
-parse_u64(const char **p, const char *end, uint64_t *out)
-{
-	const char *s = *p;
-	uint64_t v = 0;
-
-	if (s >= end || !isdigit((unsigned char)*s))
-		return -1;
-	for (; s < end && isdigit((unsigned char)*s); s++) {
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > PSI_TOTAL_MAX)
-			return -1;
-	}
-	*out = v;
+	*out = (unsigned)(whole * 100 + frac);
 	*p = s;
 	return 0;
 }
@@ -84,7 +71,7 @@ parse_fields(const char *s, const char *end, struct psi_line *out)
 			return -1;
 		s += strlen(names[i]);
 		seen |= 1u << i;
-		if (i == 3 ? parse_u64(&s, end, &out->total_us) != 0 :
+		if (i == 3 ? take_u64(&s, end, PSI_TOTAL_MAX, &out->total_us) != 0 :
 		    parse_centi(&s, end, i == 0 ? &out->avg10_centi :
 			i == 1 ? &out->avg60_centi : &out->avg300_centi) != 0)
 			return -1;
@@ -97,28 +84,28 @@ parse_fields(const char *s, const char *end, struct psi_line *out)
 int
 psi_parse(const char *text, size_t len, struct psi *out)
 {
-	const char *p = text, *end = text + len;
+	struct line_iter it;
+	const char *line;
+	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		struct psi_line line = { 0 };
+	/* A guest's copy read in dom0 may have its newlines escaped. */
+	line_iter_init(&it, text, len, true);
+	while (line_next(&it, &line, &n)) {
+		struct psi_line fields = { 0 };
 		unsigned bit = 0;
 
-		if (eol == NULL)
-			eol = end;
-		if (eol - p > 5 && memcmp(p, "some ", 5) == 0)
+		if (n > 5 && memcmp(line, "some ", 5) == 0)
 			bit = PSI_SOME;
-		else if (eol - p > 5 && memcmp(p, "full ", 5) == 0)
+		else if (n > 5 && memcmp(line, "full ", 5) == 0)
 			bit = PSI_FULL;
-		if (bit != 0 && !(out->have & bit) && parse_fields(p + 5, eol, &line) == 0) {
-			if (bit == PSI_SOME)
-				out->some = line;
-			else
-				out->full = line;
-			out->have |= bit;
-		}
-		p = eol + (eol < end);
+		if (bit == 0 || (out->have & bit) || parse_fields(line + 5, line + n, &fields) != 0)
+			continue;
+		if (bit == PSI_SOME)
+			out->some = fields;
+		else
+			out->full = fields;
+		out->have |= bit;
 	}
 	return (out->have & PSI_SOME) ? 0 : -1;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "parse.h"
 #include "xsval.h"
 
 /* Largest target we write: 2^50 kB (1 EiB), so bytes fit in 64 bits. */
@@ -62,31 +63,26 @@ static int
 find_kb(const char *text, size_t len, const char *label, uint64_t *out)
 {
 	size_t ll = strlen(label);
-	size_t pos = 0;
+	struct line_iter it;
+	const char *line;
+	size_t n;
 
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len;
-		size_t i = pos + ll, start;
+	line_iter_init(&it, text, len, false);
+	while (line_next(&it, &line, &n)) {
+		size_t i = ll, digits;
+		const char *why;
 
-		if (end - pos > ll && memcmp(text + pos, label, ll) == 0) {
-			while (i < end && (text[i] == ' ' || text[i] == '\t'))
-				i++;
-			start = i;
-			while (i < end && text[i] >= '0' && text[i] <= '9')
-				i++;
-			/* The unit must follow: a report cut in the middle of
-			 * its number would otherwise read as a tiny size. */
-			if (i > start && i - start <= 19 && end - i >= 3 &&
-			    memcmp(text + i, " kB", 3) == 0) {
-				const char *why;
-
-				return xsval_parse_u64(text + start, i - start, 0,
-				    BALLOON_MAX_KB, out, &why);
-			}
+		if (n <= ll || memcmp(line, label, ll) != 0)
+			continue;
+		while (i < n && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		digits = parse_digits(line + i, n - i);
+		/* The unit must follow: a report cut in the middle of its
+		 * number would otherwise read as a tiny size. */
+		if (digits == 0 || digits > 19 || n - i - digits < 3 ||
+		    memcmp(line + i + digits, " kB", 3) != 0)
 			return -1;
-		}
-		pos = end + 1;
+		return parse_u64(line + i, digits, 0, BALLOON_MAX_KB, out, &why);
 	}
 	return -1;
 }

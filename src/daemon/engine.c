@@ -4,12 +4,14 @@
 #include <bsd/string.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "kfiles.h"
 #include "log.h"
+#include "once.h"
 #include "util.h"
 #include "xsval.h"
 
@@ -19,17 +21,6 @@
 static const char *const mode_names[] = {
 	[MODE_SELF] = "self", [MODE_DIRECTED] = "directed", [MODE_IDLE] = "idle",
 };
-
-/* Log a failure of one source once, until it succeeds again. */
-static void
-report(int *last, int err, const char *what, const char *consequence)
-{
-	if (err != 0 && err != *last)
-		log_warnx("%s: %s; %s", what, strerror(err), consequence);
-	if (err == 0 && *last != 0)
-		log_info("%s: working again", what);
-	*last = err;
-}
 
 static void
 set_paths(struct engine *e)
@@ -83,21 +74,20 @@ detect_guest_type(struct engine *e)
 
 void
 engine_init(struct engine *e, const struct xb_config *cfg, const char *config_path,
-	    const char *root, bool dry_run, bool use_xenstore)
+	    const char *root, bool dry_run)
 {
 	memset(e, 0, sizeof(*e));
 	e->cfg = *cfg;
 	strlcpy(e->config_path, config_path, sizeof(e->config_path));
 	strlcpy(e->root, root ? root : "", sizeof(e->root));
 	e->dry_run = dry_run;
-	e->use_xenstore = use_xenstore;
 	e->mode = MODE_IDLE;
 	e->mode_logged = false;
 	balloon_detect(&e->balloon, e->root);
 	set_paths(e);
 	read_maxmem(e);
 	detect_guest_type(e);
-	xs_session_init(&e->xs, e->cfg.stats_path);
+	e->xs = xs_session_new(e->cfg.stats_path);
 	psifile_init(&e->psi, e->root);
 	pressure_init(&e->pressure);
 }
@@ -106,19 +96,25 @@ void
 engine_close(struct engine *e)
 {
 	psifile_disarm(&e->psi);
-	xs_session_abandon(&e->xs);
+	xs_session_abandon(e->xs);
+	e->xs = NULL;
 }
 
+/* dom0's value for k, or dflt when it set none (or a bad one). */
 static uint64_t
 override(const struct engine *e, enum xs_key k, uint64_t dflt)
 {
-	return e->xs.have[k] ? e->xs.val[k] : dflt;
+	uint64_t v;
+
+	return xs_session_value(e->xs, k, &v) ? v : dflt;
 }
 
 static bool
 selfballooning(const struct engine *e)
 {
-	return e->xs.have[XSK_SELFBALLOON] ? e->xs.val[XSK_SELFBALLOON] == 1 : e->cfg.self;
+	uint64_t on;
+
+	return xs_session_value(e->xs, XSK_SELFBALLOON, &on) ? on == 1 : e->cfg.self;
 }
 
 uint64_t
@@ -143,7 +139,7 @@ read_meminfo(struct engine *e, struct meminfo *mi)
 	else if (e->meminfo_text[n - 1] != '\n' ||   /* cut short: a torn last line */
 	    meminfo_parse(e->meminfo_text, (size_t)n, mi) != 0 || mi->mem_total_kb == 0)
 		err = EINVAL;
-	report(&e->err_meminfo, err, e->meminfo_path, "not ballooning until it reads right");
+	once_report(&e->meminfo_read, err, e->meminfo_path, "not ballooning until it reads right");
 	if (err != 0)
 		e->meminfo_text[0] = '\0';
 	return err == 0;
@@ -164,76 +160,133 @@ update_maxmem(struct engine *e, uint64_t mem_total_kb)
 	snprintf(buf, sizeof(buf), "%" PRIu64 "\n", mem_total_kb);
 	if (write_file_atomic(e->cfg.maxmem_file, buf) != 0)
 		err = errno;
-	report(&e->err_maxmem, err, e->cfg.maxmem_file, "cannot record the maxmem mark");
+	once_report(&e->maxmem_write, err, e->cfg.maxmem_file, "cannot record the maxmem mark");
 }
 
-/* Which mode, and dom0's target in balloon units (0 = none usable). */
-static enum policy_mode
-decide_mode(struct engine *e, uint64_t driver_target_kb, uint64_t *directed_kb)
+/*
+ * HVM and PVH guests: the kernel subtracts what the device model holds
+ * from every memory/target before it sets the balloon, so dom0's numbers
+ * are that much above the balloon's. Learn the difference once, from the
+ * first target dom0 set and the driver's target the kernel made of it,
+ * before we move the balloon ourselves; after that our directed target
+ * agrees with the kernel's. A difference above a quarter of static-max
+ * is not a device model: take none.
+ */
+static void
+learn_hvm_offset(struct engine *e, uint64_t dom0_target_kb, uint64_t driver_target_kb)
 {
-	uint64_t t;
+	uint64_t static_max;
 
-	*directed_kb = 0;
+	if (!e->hvm || e->hvm_diff_known)
+		return;
+	e->hvm_diff_kb = dom0_target_kb > driver_target_kb ? dom0_target_kb - driver_target_kb : 0;
+	if (xs_session_value(e->xs, XSK_STATIC_MAX, &static_max) && e->hvm_diff_kb > static_max / 4)
+		e->hvm_diff_kb = 0;
+	e->hvm_diff_known = true;
+	log_info("HVM/PVH guest: memory/target is %" PRIu64 " kB above the balloon's",
+	    e->hvm_diff_kb);
+}
+
+/*
+ * The mode, as Xen 3.4's xenballoond chose it: selfballooning when the
+ * configuration or dom0's memory/selfballoon says so, else directed when
+ * dom0 set a memory/target it may set (not above memory/static-max),
+ * else idle: publish only. *dom0_target_kb is dom0's target, as dom0
+ * wrote it, for MODE_DIRECTED.
+ */
+static enum policy_mode
+decide_mode(struct engine *e, uint64_t *dom0_target_kb)
+{
+	uint64_t t, static_max;
+
 	if (selfballooning(e))
 		return MODE_SELF;
-	if (!e->xs.have[XSK_TARGET])
+	if (!xs_session_value(e->xs, XSK_TARGET, &t))
 		return MODE_IDLE;
-	t = e->xs.val[XSK_TARGET];
-	if (e->xs.have[XSK_STATIC_MAX] && t > e->xs.val[XSK_STATIC_MAX]) {
-		if (!e->warned_target_max)
+	if (xs_session_value(e->xs, XSK_STATIC_MAX, &static_max) && t > static_max) {
+		if (once_fail(&e->target_above_max, 1))
 			log_warnx("xenstore: ignoring memory/target = %" PRIu64
 			    " kB: above memory/static-max = %" PRIu64 " kB",
-			    t, e->xs.val[XSK_STATIC_MAX]);
-		e->warned_target_max = true;
+			    t, static_max);
 		return MODE_IDLE;
 	}
-	e->warned_target_max = false;
-	/* HVM/PVH: the kernel subtracts what the device model holds from
-	 * every memory/target; learn that difference once, before we move
-	 * the balloon ourselves, so our target agrees with the kernel's. */
-	if (e->hvm && !e->hvm_diff_known) {
-		e->hvm_diff_kb = t > driver_target_kb ? t - driver_target_kb : 0;
-		if (e->xs.have[XSK_STATIC_MAX] && e->hvm_diff_kb > e->xs.val[XSK_STATIC_MAX] / 4)
-			e->hvm_diff_kb = 0;
-		e->hvm_diff_known = true;
-		log_info("HVM/PVH guest: memory/target is %" PRIu64 " kB above the balloon's",
-		    e->hvm_diff_kb);
-	}
-	*directed_kb = e->hvm ? (t > e->hvm_diff_kb ? t - e->hvm_diff_kb : 1) : t;
+	(void)once_ok(&e->target_above_max);
+	*dom0_target_kb = t;
 	return MODE_DIRECTED;
+}
+
+/* What one tick reads before it decides. */
+struct readings {
+	struct meminfo mi;
+	uint64_t current_kb;    /* the balloon's allocation */
+	uint64_t driver_kb;     /* the balloon driver's target */
+};
+
+/*
+ * Read: /proc/meminfo, then the balloon driver. Either may fail for a
+ * while (a kernel file torn or gone, the driver busy); then this tick
+ * moves nothing, says why once, and the next tick tries again. The
+ * allocation always includes MemTotal, so an allocation below it means
+ * one of the two readings is wrong, and a goal built on them could be
+ * too: not ballooning either. The maxmem mark follows MemTotal up here,
+ * since memory hot-add raises it and the floor follows the mark.
+ */
+static bool
+read_tick(struct engine *e, struct readings *r)
+{
+	const char *failed;
+
+	e->have_used = false;
+	if (!read_meminfo(e, &r->mi))
+		return false;
+	if (r->mi.have & MI_MEMAVAILABLE) {
+		e->used_kb = r->mi.mem_total_kb > r->mi.mem_available_kb ?
+		    r->mi.mem_total_kb - r->mi.mem_available_kb : 0;
+		e->have_used = true;
+	}
+	update_maxmem(e, r->mi.mem_total_kb);
+	if (e->balloon.kind == BALLOON_NONE) {
+		/* --dry-run without a driver: pretend MemTotal is all we have. */
+		r->current_kb = r->driver_kb = r->mi.mem_total_kb;
+		return true;
+	}
+	if (balloon_read(&e->balloon, &r->current_kb, &r->driver_kb, &failed) != 0) {
+		once_report(&e->balloon_read, errno, failed,
+		    "cannot read the balloon; not ballooning");
+		return false;
+	}
+	if (r->current_kb < r->mi.mem_total_kb) {
+		if (once_fail(&e->balloon_read, ERANGE))
+			log_warnx("%s: %" PRIu64 " kB is below MemTotal %" PRIu64
+			    " kB: inconsistent readings; not ballooning",
+			    e->balloon.current_path, r->current_kb, r->mi.mem_total_kb);
+		return false;
+	}
+	once_report(&e->balloon_read, 0, "balloon driver", "");
+	return true;
 }
 
 /* A file we only publish: a missing or empty one is logged once and
  * its last published copy left as it was. Returns its length or -1. */
 static ssize_t
-read_stat_file(const char *path, char *buf, size_t size, int *last_err)
+read_stat_file(const char *path, char *buf, size_t size, struct once *fail)
 {
 	ssize_t n = read_small_file(path, buf, size);
 	int err = n < 0 ? (errno ? errno : EIO) : n == 0 ? ENODATA : 0;
 
-	report(last_err, err, path, "not publishing it");
+	once_report(fail, err, path, "not publishing it");
 	return err == 0 ? n : -1;
 }
 
-/* The pressure figures of the last decision, one line: at info level
- * for a dry run, debug otherwise. */
-static void
-log_pressure(const struct engine *e, bool dry_run)
+/* /proc/pressure/memory, once a tick: for the goal and for dom0. */
+static bool
+read_psi(struct engine *e)
 {
-	const struct pressure_out *po = &e->pressure_last;
-	char line[512];
-
-	snprintf(line, sizeof(line), "pressure: %s (%s): used=%" PRIu64 " headroom=%" PRIu64
-	    " goal=%" PRIu64 " kB rate=%" PRIu64 " kB/s stall=%u ppm psi-some-avg10=%s%u.%02u%%"
-	    " refaults=%" PRIu64 " pages/s deadband=%" PRIu64 " kB",
-	    pressure_action_name(po->action), po->why, po->used_kb, po->headroom_kb,
-	    po->goal_kb, po->rate_kb_s, po->stall_ppm, e->have_psi_last ? "" : "none/",
-	    e->psi_last.some.avg10_centi / 100, e->psi_last.some.avg10_centi % 100,
-	    po->refault_pages_s, po->deadband_kb);
-	if (dry_run)
-		log_info("dry-run: %s", line);
-	else
-		log_debug("%s", line);
+	if (!e->psi_fresh)
+		e->have_psi_last = psifile_read(&e->psi, e->psi_text, sizeof(e->psi_text),
+		    &e->psi_last) == 0;
+	e->psi_fresh = true;
+	return e->have_psi_last;
 }
 
 /* Leave the pressure goal: no trigger, no samples between ticks. */
@@ -249,17 +302,6 @@ pressure_off(struct engine *e)
 	psifile_disarm(&e->psi);
 }
 
-/* /proc/pressure/memory, once a tick: for the goal and for dom0. */
-static bool
-read_psi(struct engine *e)
-{
-	if (!e->psi_fresh)
-		e->have_psi_last = psifile_read(&e->psi, e->psi_text, sizeof(e->psi_text),
-		    &e->psi_last) == 0;
-	e->psi_fresh = true;
-	return e->have_psi_last;
-}
-
 /* The pressure goal's edge inputs: PSI, refaults and swap-ins. */
 static void
 pressure_inputs(struct engine *e, struct pressure_in *pin)
@@ -270,18 +312,18 @@ pressure_inputs(struct engine *e, struct pressure_in *pin)
 
 	if (!read_psi(e))
 		err = errno ? errno : EIO;
-	report(&e->err_psi, err, e->psi.path,
+	once_report(&e->psi_read, err, e->psi.path,
 	    "no pressure stall information; the pressure goal uses MemAvailable alone");
 	pin->have_psi = e->have_psi_last;
 	pin->some_us = e->psi_last.some.total_us;
 	if (pin->have_psi && !e->psi_trigger_tried) {
 		e->psi_trigger_tried = true;
 		if (psifile_arm(&e->psi) < 0 && e->psi.trigger_err != 0)
-			report(&e->err_psi_trigger, e->psi.trigger_err, e->psi.path,
+			once_report(&e->psi_trigger, e->psi.trigger_err, e->psi.path,
 			    "cannot arm a trigger; stalls are seen at the next sample");
 	}
 	n = read_stat_file(e->vmstat_path, e->vmstat_text, sizeof(e->vmstat_text),
-	    &e->err_vmstat);
+	    &e->vmstat_read);
 	e->vmstat_fresh = n > 0;
 	if (n > 0 && vmstat_parse(e->vmstat_text, (size_t)n, &vm) == 0 &&
 	    (vm.have & (VM_REFAULT_ANON | VM_REFAULT_FILE | VM_REFAULT | VM_PSWPIN))) {
@@ -291,21 +333,20 @@ pressure_inputs(struct engine *e, struct pressure_in *pin)
 }
 
 /* XENBALLOON_GOAL=pressure: replace the 2009 goal and step of out with
- * the pressure rule's, within the same floor and maximum. */
+ * the pressure rule's (pressure.c), within the same floor and maximum. */
 static void
-pressure_step(struct engine *e, const struct meminfo *mi, uint64_t drv_kb,
-	      struct policy_out *out)
+pressure_step(struct engine *e, const struct readings *r, struct policy_out *out)
 {
 	struct pressure_in pin = { 0 };
 	struct pressure_out *po = &e->pressure_last;
 
 	pin.now_ms = now_ms();
-	pin.mem_total_kb = mi->mem_total_kb;
+	pin.mem_total_kb = r->mi.mem_total_kb;
 	/* Kernels before 3.14 have no MemAvailable: free memory is the
 	 * cautious stand-in. */
-	pin.mem_available_kb = (mi->have & MI_MEMAVAILABLE) ? mi->mem_available_kb :
-	    mi->mem_free_kb;
-	pin.target_kb = drv_kb;
+	pin.mem_available_kb = (r->mi.have & MI_MEMAVAILABLE) ? r->mi.mem_available_kb :
+	    r->mi.mem_free_kb;
+	pin.target_kb = r->driver_kb;
 	pin.bounds = out;
 	pressure_inputs(e, &pin);
 	pressure_decide(&e->pressure, &pin, po);
@@ -319,111 +360,135 @@ pressure_step(struct engine *e, const struct meminfo *mi, uint64_t drv_kb,
 	}
 	e->sampling_fast = po->next_sample_ms != 0;
 	out->goal_kb = po->goal_kb;
-	out->new_kb = po->write ? po->new_kb : drv_kb;
+	out->new_kb = po->write ? po->new_kb : r->driver_kb;
 	out->write = po->write;
 }
 
-/* Inputs -> policy -> balloon. */
+/* The pressure figures of the last decision, one line: at info level
+ * for a dry run, debug otherwise. */
 static void
-balloon_step(struct engine *e)
+log_pressure(const struct engine *e)
 {
-	struct meminfo mi = { 0 };
-	struct policy_in in = { 0 };
-	struct policy_out out;
-	uint64_t cur_kb, drv_kb, directed_kb;
-	const char *failed;
-	int err = 0;
+	const struct pressure_out *po = &e->pressure_last;
+	char line[512];
 
-	e->have_used = false;
-	if (!read_meminfo(e, &mi))
-		return;
-	if (mi.have & MI_MEMAVAILABLE) {
-		e->used_kb = mi.mem_total_kb > mi.mem_available_kb ?
-		    mi.mem_total_kb - mi.mem_available_kb : 0;
-		e->have_used = true;
-	}
-	update_maxmem(e, mi.mem_total_kb);
-	if (e->balloon.kind == BALLOON_NONE) {
-		/* --dry-run without a driver: pretend MemTotal is all we have. */
-		cur_kb = drv_kb = mi.mem_total_kb;
-	} else if (balloon_read(&e->balloon, &cur_kb, &drv_kb, &failed) != 0) {
-		report(&e->err_balloon_read, errno, failed,
-		    "cannot read the balloon; not ballooning");
-		return;
-	} else if (cur_kb < mi.mem_total_kb) {
-		/* The allocation always includes MemTotal: one of the two
-		 * readings is wrong, and a goal built on them could be too. */
-		if (e->err_balloon_read != ERANGE)
-			log_warnx("%s: %" PRIu64 " kB is below MemTotal %" PRIu64
-			    " kB: inconsistent readings; not ballooning",
-			    e->balloon.current_path, cur_kb, mi.mem_total_kb);
-		e->err_balloon_read = ERANGE;
-		return;
-	} else {
-		report(&e->err_balloon_read, 0, "balloon driver", "");
-	}
+	snprintf(line, sizeof(line), "pressure: %s (%s): used=%" PRIu64 " headroom=%" PRIu64
+	    " goal=%" PRIu64 " kB rate=%" PRIu64 " kB/s stall=%u ppm psi-some-avg10=%s%u.%02u%%"
+	    " refaults=%" PRIu64 " pages/s deadband=%" PRIu64 " kB",
+	    pressure_action_name(po->action), po->why, po->used_kb, po->headroom_kb,
+	    po->goal_kb, po->rate_kb_s, po->stall_ppm, e->have_psi_last ? "" : "none/",
+	    e->psi_last.some.avg10_centi / 100, e->psi_last.some.avg10_centi % 100,
+	    po->refault_pages_s, po->deadband_kb);
+	if (e->dry_run)
+		log_info("dry-run: %s", line);
+	else
+		log_debug("%s", line);
+}
 
-	in.mode = decide_mode(e, drv_kb, &directed_kb);
-	if (in.mode != e->mode || !e->mode_logged)
-		log_info("mode: %s", mode_names[in.mode]);
-	e->mode = in.mode;
+/*
+ * Decide: the mode, then the policy (policy.c, pure) on what was read,
+ * the configuration and dom0's overrides. Directed targets are converted
+ * to balloon units first (HVM/PVH offset). The policy says whether to
+ * write; a floor that overrules dom0's target is said once.
+ */
+static void
+decide_tick(struct engine *e, const struct readings *r, struct policy_in *in,
+	    struct policy_out *out)
+{
+	uint64_t dom0_kb = 0;
+
+	*in = (struct policy_in){ 0 };
+	in->mode = decide_mode(e, &dom0_kb);
+	if (in->mode == MODE_DIRECTED) {
+		learn_hvm_offset(e, dom0_kb, r->driver_kb);
+		in->directed_kb = !e->hvm ? dom0_kb :
+		    dom0_kb > e->hvm_diff_kb ? dom0_kb - e->hvm_diff_kb : 1;
+	}
+	if (in->mode != e->mode || !e->mode_logged)
+		log_info("mode: %s", mode_names[in->mode]);
+	e->mode = in->mode;
 	e->mode_logged = true;
-	in.mem_total_kb = mi.mem_total_kb;
-	in.committed_as_kb = mi.committed_as_kb;
-	in.current_kb = cur_kb;
-	in.maxmem_kb = e->maxmem_kb;
-	in.minmem_mb = e->cfg.minmem_mb;
-	in.reserve_percent = e->cfg.reserve_percent;
-	in.directed_kb = directed_kb;
-	in.static_max_kb = override(e, XSK_STATIC_MAX, 0);
-	in.down_hysteresis = (unsigned)override(e, XSK_DOWNHYSTERESIS, e->cfg.down_hysteresis);
-	in.up_hysteresis = (unsigned)override(e, XSK_UPHYSTERESIS, e->cfg.up_hysteresis);
-	policy_decide(&in, &out);
-	if (in.mode == MODE_SELF && e->cfg.goal == GOAL_PRESSURE)
-		pressure_step(e, &mi, drv_kb, &out);
+	in->mem_total_kb = r->mi.mem_total_kb;
+	in->committed_as_kb = r->mi.committed_as_kb;
+	in->current_kb = r->current_kb;
+	in->driver_target_kb = r->driver_kb;
+	in->maxmem_kb = e->maxmem_kb;
+	in->minmem_mb = e->cfg.minmem_mb;
+	in->reserve_percent = e->cfg.reserve_percent;
+	in->static_max_kb = override(e, XSK_STATIC_MAX, 0);
+	in->down_hysteresis = (unsigned)override(e, XSK_DOWNHYSTERESIS, e->cfg.down_hysteresis);
+	in->up_hysteresis = (unsigned)override(e, XSK_UPHYSTERESIS, e->cfg.up_hysteresis);
+	policy_decide(in, out);
+	if (in->mode == MODE_SELF && e->cfg.goal == GOAL_PRESSURE)
+		pressure_step(e, r, out);
 	else
 		pressure_off(e);
-	e->last = out;
-	e->last_current_kb = cur_kb;
+	e->last = *out;
+	e->last_current_kb = r->current_kb;
 
-	if (in.mode == MODE_DIRECTED && out.clamped_floor && !e->warned_clamp_floor)
-		log_warnx("dom0's target %" PRIu64 " kB is below the floor %" PRIu64
-		    " kB; holding the floor", directed_kb, out.floor_kb);
-	e->warned_clamp_floor = in.mode == MODE_DIRECTED && out.clamped_floor;
+	if (in->mode == MODE_DIRECTED && out->clamped_floor) {
+		if (once_fail(&e->directed_below_floor, 1))
+			log_warnx("dom0's target %" PRIu64 " kB is below the floor %" PRIu64
+			    " kB; holding the floor", in->directed_kb, out->floor_kb);
+	} else {
+		(void)once_ok(&e->directed_below_floor);
+	}
+}
+
+/*
+ * Apply: write the new target to the balloon driver when the policy
+ * says so. A target already in effect (the kernel applied dom0's
+ * memory/target itself) is published as ours all the same. --dry-run
+ * logs the decision instead.
+ */
+static void
+apply_tick(struct engine *e, const struct policy_in *in, const struct policy_out *out)
+{
+	int err = 0;
 
 	if (e->dry_run) {
 		log_info("dry-run: mode=%s goal=%" PRIu64 " current=%" PRIu64 " floor=%" PRIu64
 		    " max=%s%" PRIu64 " new=%" PRIu64 " kB%s",
-		    mode_names[in.mode], out.goal_kb, cur_kb, out.floor_kb,
-		    out.max_kb == UINT64_MAX ? "none/" : "",
-		    out.max_kb == UINT64_MAX ? 0 : out.max_kb, out.new_kb,
-		    in.mode != MODE_IDLE && out.new_kb != drv_kb ? " (would write)" : "");
+		    mode_names[in->mode], out->goal_kb, in->current_kb, out->floor_kb,
+		    out->max_kb == UINT64_MAX ? "none/" : "",
+		    out->max_kb == UINT64_MAX ? 0 : out->max_kb, out->new_kb,
+		    out->write ? " (would write)" : "");
 		if (e->pressure_ran)
-			log_pressure(e, true);
+			log_pressure(e);
 		return;
 	}
-	if (in.mode == MODE_IDLE)
+	if (in->mode == MODE_IDLE)
 		return;
-	if (out.new_kb == drv_kb) {
-		/* Already in effect (the kernel applied memory/target
-		 * itself): publish it as our target all the same. */
-		e->moved_once = true;
-		e->last_written_kb = out.new_kb;
-		return;
-	}
-	log_debug("%s: goal %" PRIu64 " current %" PRIu64 " floor %" PRIu64 " -> target %" PRIu64
-	    " kB", mode_names[in.mode], out.goal_kb, cur_kb, out.floor_kb, out.new_kb);
-	if (e->pressure_ran)
-		log_pressure(e, false);
-	if (balloon_write_target(&e->balloon, out.new_kb) != 0)
-		err = errno;
-	report(&e->err_balloon_write, err, e->balloon.target_path,
-	    "cannot set the balloon target");
-	if (err == 0) {
-		e->moved_once = true;
-		e->last_written_kb = out.new_kb;
+	if (out->write) {
+		log_debug("%s: goal %" PRIu64 " current %" PRIu64 " floor %" PRIu64
+		    " -> target %" PRIu64 " kB", mode_names[in->mode], out->goal_kb,
+		    in->current_kb, out->floor_kb, out->new_kb);
+		if (e->pressure_ran)
+			log_pressure(e);
+		if (balloon_write_target(&e->balloon, out->new_kb) != 0)
+			err = errno;
+		once_report(&e->balloon_write, err, e->balloon.target_path,
+		    "cannot set the balloon target");
+		if (err != 0)
+			return;
 		e->writes++;
 	}
+	e->moved_once = true;
+	e->last_written_kb = out->new_kb;
+}
+
+/* One balloon step: read, decide, apply. */
+static void
+balloon_step(struct engine *e)
+{
+	struct readings r = { 0 };
+	struct policy_in in;
+	struct policy_out out;
+
+	if (!read_tick(e, &r))
+		return;
+	decide_tick(e, &r, &in, &out);
+	apply_tick(e, &in, &out);
 }
 
 static void
@@ -442,15 +507,15 @@ shrink_preswap(struct engine *e)
 		/* No tmem in this kernel is the normal case: say so once,
 		 * only when shrinking was asked for. */
 		if (e->cfg.preswap_shrink)
-			report(&e->err_preswap, errno, e->preswap_path,
+			once_report(&e->preswap_read, errno, e->preswap_path,
 			    "preswap shrinking paused");
 		return;
 	}
 	if (xsval_parse_u64(buf, (size_t)n, 0, 1ULL << 50, &pages, &why) != 0) {
-		report(&e->err_preswap, EINVAL, e->preswap_path, "preswap shrinking paused");
+		once_report(&e->preswap_read, EINVAL, e->preswap_path, "preswap shrinking paused");
 		return;
 	}
-	report(&e->err_preswap, 0, e->preswap_path, "");
+	once_report(&e->preswap_read, 0, e->preswap_path, "");
 	e->have_preswap = true;
 	e->last_preswap_pages = pages;
 	if (!e->cfg.preswap_shrink)
@@ -467,7 +532,7 @@ shrink_preswap(struct engine *e)
 	}
 	snprintf(buf, sizeof(buf), "%" PRIu64, target);
 	log_debug("preswap: %" PRIu64 " pages stable, shrinking to %" PRIu64, pages, target);
-	report(&e->err_preswap_write, write_existing_file(e->preswap_path, buf) != 0 ? errno : 0,
+	once_report(&e->preswap_write, write_existing_file(e->preswap_path, buf) != 0 ? errno : 0,
 	    e->preswap_path, "could not shrink preswap");
 }
 
@@ -478,7 +543,7 @@ publish(struct engine *e, bool stats)
 	char selftarget[32], preswap[32], used[32], goal[32];
 	ssize_t n;
 
-	if (!e->use_xenstore || e->dry_run || e->xs.state != XS_UP)
+	if (e->dry_run || !xs_session_is_up(e->xs))
 		return;
 	if (e->moved_once) {
 		snprintf(selftarget, sizeof(selftarget), "%" PRIu64, e->last_written_kb);
@@ -500,7 +565,7 @@ publish(struct engine *e, bool stats)
 		/* The pressure goal read it a moment ago. */
 		n = e->vmstat_fresh ? (ssize_t)strlen(e->vmstat_text) :
 		    read_stat_file(e->vmstat_path, e->vmstat_text, sizeof(e->vmstat_text),
-			&e->err_vmstat);
+			&e->vmstat_read);
 		if (n > 0) {
 			vmstat_trim(e->vmstat_text, (size_t)n, e->vmstat_pub,
 			    sizeof(e->vmstat_pub), XS_VALUE_MAX);
@@ -509,7 +574,7 @@ publish(struct engine *e, bool stats)
 	}
 	if (stats && e->cfg.send_uptime) {
 		n = read_stat_file(e->uptime_path, e->uptime_text, sizeof(e->uptime_text),
-		    &e->err_uptime);
+		    &e->uptime_read);
 		if (n > 0) {
 			if (e->uptime_text[n - 1] == '\n')
 				e->uptime_text[n - 1] = '\0';
@@ -531,17 +596,14 @@ publish(struct engine *e, bool stats)
 		snprintf(preswap, sizeof(preswap), "%" PRIu64, e->last_preswap_pages);
 		texts[XSS_PRESWAP] = preswap;
 	}
-	xs_session_publish(&e->xs, texts);
+	xs_session_publish(e->xs, texts);
 }
 
 static void
 xs_tick(struct engine *e)
 {
-	if (!e->use_xenstore)
-		return;
-	if (xs_session_ensure(&e->xs, now_ms()))
-		xs_session_refresh(&e->xs);
-	e->xs.changed = false;
+	if (xs_session_ensure(e->xs, now_ms()))
+		xs_session_refresh(e->xs);
 }
 
 void
@@ -556,49 +618,72 @@ engine_tick(struct engine *e)
 	publish(e, true);
 }
 
-uint64_t
-engine_sample_at_ms(const struct engine *e)
+/* dom0 changed a value between ticks: move the balloon now. */
+static void
+react(struct engine *e)
 {
-	return e->sample_at_ms;
+	balloon_step(e);
+	publish(e, false);
 }
 
 int
-engine_psi_fd(const struct engine *e)
+engine_xs_fd(const struct engine *e)
+{
+	return xs_session_fd(e->xs);
+}
+
+uint64_t
+engine_xs_deadline_ms(const struct engine *e)
+{
+	return xs_session_retry_at_ms(e->xs);
+}
+
+void
+engine_xs_dispatch(struct engine *e, short revents, uint64_t now)
+{
+	if (revents != 0 && xs_session_handle_events(e->xs))
+		react(e);
+	/* Reconnect as soon as the back-off allows, not at the next tick. */
+	if (!xs_session_is_up(e->xs) && now >= xs_session_retry_at_ms(e->xs) &&
+	    xs_session_ensure(e->xs, now))
+		react(e);
+}
+
+int
+engine_pressure_fd(const struct engine *e)
 {
 	return e->psi.trigger_fd;
 }
 
-void
-engine_psi_event(struct engine *e, bool failed)
+uint64_t
+engine_pressure_deadline_ms(const struct engine *e)
 {
-	if (failed) {
+	return e->sample_at_ms ? e->sample_at_ms : UINT64_MAX;
+}
+
+void
+engine_pressure_dispatch(struct engine *e, short revents, uint64_t now)
+{
+	if (revents & (POLLERR | POLLNVAL)) {
 		log_warnx("%s: the pressure trigger failed; stalls are seen at the next sample",
 		    e->psi.path);
 		psifile_disarm(&e->psi);
 		return;
 	}
-	log_debug("%s: tasks stall for memory: sampling now", e->psi.path);
-	engine_sample(e);
-}
-
-/* Between ticks, for the pressure goal: the balloon only, then the
- * target if it moved. */
-void
-engine_sample(struct engine *e)
-{
+	if (revents & POLLPRI)
+		log_debug("%s: tasks stall for memory: sampling now", e->psi.path);
+	else if (e->sample_at_ms == 0 || now < e->sample_at_ms)
+		return;
+	e->sample_at_ms = 0;
 	e->vmstat_fresh = false;
 	e->psi_fresh = false;
-	e->sample_at_ms = 0;
-	balloon_step(e);
-	publish(e, false);
+	react(e);
 }
 
-void
-engine_react(struct engine *e)
+const char *
+engine_balloon_name(const struct engine *e)
 {
-	e->xs.changed = false;
-	balloon_step(e);
-	publish(e, false);
+	return balloon_kind_name(e->balloon.kind);
 }
 
 int
@@ -616,8 +701,8 @@ engine_reload(struct engine *e)
 	e->cfg = cfg;
 	set_paths(e);
 	read_maxmem(e);
-	xs_session_set_stats_path(&e->xs, e->cfg.stats_path);
-	e->err_preswap = 0;
+	xs_session_set_stats_path(e->xs, e->cfg.stats_path);
+	e->preswap_read = (struct once){ 0 };
 	log_info("reload: configuration %s loaded", e->config_path);
 	return 0;
 }
@@ -631,6 +716,6 @@ engine_status(const struct engine *e)
 	    mode_names[e->mode], e->last_current_kb, e->moved_once ? "" : "unset/",
 	    e->last_written_kb, e->last.goal_kb, e->last.floor_kb,
 	    e->have_preswap ? "" : "none/", e->last_preswap_pages,
-	    !e->use_xenstore ? "off" : e->xs.state == XS_UP ? "up" : "down",
-	    xs_session_stats_prefix(&e->xs), e->ticks, e->writes, e->xs.reconnects);
+	    xs_session_is_up(e->xs) ? "up" : "down",
+	    xs_session_stats_prefix(e->xs), e->ticks, e->writes, xs_session_reconnects(e->xs));
 }

@@ -10,6 +10,7 @@
 
 #include "balloon.h"
 #include "config.h"
+#include "once.h"
 #include "policy.h"
 #include "pressure.h"
 #include "psifile.h"
@@ -22,10 +23,9 @@ struct engine {
 	char config_path[PATH_MAX];
 	char root[PATH_MAX];
 	bool dry_run;
-	bool use_xenstore;
 
 	struct balloon balloon;
-	struct xs_session xs;
+	struct xs_session *xs;
 	struct preswap_state preswap;
 
 	/* XENBALLOON_GOAL=pressure */
@@ -37,12 +37,12 @@ struct engine {
 	bool have_psi_last;
 	bool psi_fresh;              /* psi_last read this tick */
 	char psi_text[256];
-	bool have_used;              /* used_kb is from this tick's meminfo */
-	uint64_t used_kb;            /* MemTotal - MemAvailable, published */
 	bool psi_trigger_tried;      /* armed once (or found impossible) */
 	uint64_t sample_at_ms;       /* a sample before the tick; 0 = none */
 	bool sampling_fast;          /* for the log: sample_at_ms was set */
 	bool vmstat_fresh;           /* vmstat_text read this tick */
+	bool have_used;              /* used_kb is from this tick's meminfo */
+	uint64_t used_kb;            /* MemTotal - MemAvailable, published */
 
 	char meminfo_path[PATH_MAX];
 	char vmstat_path[PATH_MAX];
@@ -66,10 +66,10 @@ struct engine {
 	uint64_t last_preswap_pages;
 	bool have_preswap;
 
-	/* Log-once state: the last failure reported for each source. */
-	int err_meminfo, err_balloon_read, err_balloon_write, err_maxmem, err_preswap;
-	int err_preswap_write, err_vmstat, err_uptime, err_psi, err_psi_trigger;
-	bool warned_clamp_floor, warned_target_max;
+	/* Each source of failure, logged once until it works again. */
+	struct once meminfo_read, balloon_read, balloon_write, maxmem_write;
+	struct once preswap_read, preswap_write, vmstat_read, uptime_read;
+	struct once target_above_max, directed_below_floor, psi_read, psi_trigger;
 
 	/* Text buffers, kept here to stay off the stack. */
 	char meminfo_text[XB_TEXT_MAX];
@@ -81,24 +81,32 @@ struct engine {
 
 /* Set paths under root and read the maxmem file; cfg is copied. */
 void engine_init(struct engine *e, const struct xb_config *cfg, const char *config_path,
-		 const char *root, bool dry_run, bool use_xenstore);
+		 const char *root, bool dry_run);
 
-/* A full tick (BEHAVIOR 7 order). */
+/* A full tick, in the order of README "How it works": maxmem mark,
+ * mode, balloon step, preswap, publish. */
 void engine_tick(struct engine *e);
 
-/* Values from xenstore changed between ticks: move the balloon now. */
-void engine_react(struct engine *e);
+/* For the main loop, the xenstore session as a source of input: the
+ * descriptor to poll (-1: none now), when to call without input (the next
+ * connection attempt; UINT64_MAX: never), and the call, which reads the
+ * watch events or reconnects and, when dom0 changed a value, moves the
+ * balloon at once instead of at the next tick. */
+int engine_xs_fd(const struct engine *e);
+uint64_t engine_xs_deadline_ms(const struct engine *e);
+void engine_xs_dispatch(struct engine *e, short revents, uint64_t now_ms);
 
-/* The pressure goal watches a rising guest between ticks: the
- * monotonic time of the next sample (0: none before the tick), and
- * the sample itself. */
-uint64_t engine_sample_at_ms(const struct engine *e);
-void engine_sample(struct engine *e);
+/* For the main loop, the pressure goal as a source of input: the PSI
+ * trigger's descriptor (poll it for POLLPRI; -1: none), when to sample
+ * again while memory use rises (UINT64_MAX: at the tick), and the call,
+ * which samples and moves the balloon if need be (a trigger that fails
+ * with POLLERR is dropped). */
+int engine_pressure_fd(const struct engine *e);
+uint64_t engine_pressure_deadline_ms(const struct engine *e);
+void engine_pressure_dispatch(struct engine *e, short revents, uint64_t now_ms);
 
-/* The PSI trigger's descriptor for poll() (POLLPRI), or -1; and what
- * to do when it fires (failed: POLLERR, the trigger is dropped). */
-int engine_psi_fd(const struct engine *e);
-void engine_psi_event(struct engine *e, bool failed);
+/* "sysfs" or "legacy": the balloon driver found at start. */
+const char *engine_balloon_name(const struct engine *e);
 
 /* The tick length in ms (config, or dom0's memory/interval). */
 uint64_t engine_interval_ms(const struct engine *e);

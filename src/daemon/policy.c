@@ -116,7 +116,10 @@ policy_decide(const struct policy_in *in, struct policy_out *out)
 	 * outside the bounds (dom0 moved it, or the floor rose): never write
 	 * a target outside them. */
 	out->new_kb = policy_clamp(out, out->new_kb);
-	out->write = out->new_kb != in->current_kb;
+	/* The one place that decides whether to write: a target the driver
+	 * already has (the kernel applied dom0's memory/target itself) is
+	 * not written again. */
+	out->write = out->new_kb != (in->driver_target_kb ? in->driver_target_kb : in->current_kb);
 }
 
 bool
@@ -136,7 +139,7 @@ preswap_step(struct preswap_state *st, uint64_t pages, unsigned inertia,
 	st->counter = inertia;
 	if (hysteresis == 0)
 		return false;
-	/* The seed's target, now - now/hys, equals now when now < hys, so
+	/* Xen 3.4's xenballoond's target, now - now/hys, equals now when now < hys, so
 	 * a small stale preswap was never squeezed out; the kernel's
 	 * successor shrinks it to 0 instead. */
 	*target_pages = pages <= hysteresis ? 0 : pages - pages / hysteresis;

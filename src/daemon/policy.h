@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* The 2008 balloon driver's floor, in MB, from the maxmem high-water
- * mark in kB (BEHAVIOR 3). */
+ * mark in kB (xenballoon.conf(5), XENBALLOON_MINMEM). */
 uint64_t policy_floor_mb(uint64_t maxmem_kb);
 
 /* One step toward goal: down by 1/down of the gap, up by 1/up of it.
@@ -27,6 +27,7 @@ struct policy_in {
 	uint64_t mem_total_kb;      /* MemTotal */
 	uint64_t committed_as_kb;   /* Committed_AS */
 	uint64_t current_kb;        /* balloon's current allocation */
+	uint64_t driver_target_kb;  /* the driver's target now; 0 = as current_kb */
 	uint64_t maxmem_kb;         /* MemTotal high-water mark */
 	uint64_t minmem_mb;         /* config floor, 0 = heuristic */
 	unsigned reserve_percent;   /* extra goal, percent of MemTotal */
@@ -42,7 +43,8 @@ struct policy_out {
 	uint64_t floor_kb;    /* balloon units */
 	uint64_t max_kb;      /* static-max, or UINT64_MAX when unknown */
 	uint64_t new_kb;      /* the target to write */
-	bool write;           /* new_kb differs from current_kb */
+	bool write;           /* new_kb is to be written: not idle, and new_kb
+			       * differs from the driver's target */
 	bool clamped_floor;   /* the raw goal was below the floor */
 	bool clamped_max;     /* the raw goal was above the maximum */
 };
@@ -53,7 +55,8 @@ void policy_decide(const struct policy_in *in, struct policy_out *out);
  * them). */
 uint64_t policy_clamp(const struct policy_out *out, uint64_t kb);
 
-/* The tmem preswap shrinker (seed semantics, with the tail fixed: when
+/* The tmem preswap shrinker (as Xen 3.4's xenballoond with the 2009
+ * preswap patch, with the tail fixed: when
  * the preswap is at most hysteresis pages, the target is 0). */
 struct preswap_state {
 	uint64_t now_pages;

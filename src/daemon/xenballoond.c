@@ -1,13 +1,13 @@
 /* xenballoond - in-guest Xen memory ballooning daemon: command line and
- * main loop. The loop waits in poll() on the tick timer (poll's
- * timeout), signals (a signalfd), xenstore watch events and, for the
- * pressure goal, the kernel's PSI trigger and the quicker samples it
- * takes while memory use rises; everything else happens in engine.c. */
+ * main loop. The loop waits in poll() on four sources: the tick
+ * timer (poll's timeout), signals (a signalfd), xenstore watch events
+ * and, for the pressure goal, the kernel's PSI trigger and the quicker
+ * samples it takes while memory use rises; everything else happens in
+ * engine.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "parse.h"
 #include "util.h"
 
 #ifndef XB_SYSCONFDIR
@@ -85,15 +86,13 @@ usage(FILE *fp)
 	    XB_SYSCONFDIR, XB_RUNSTATEDIR);
 }
 
+/* --interval: seconds, fractions allowed, 0 (no wait) to a day. */
 static int
 parse_interval(const char *s, uint64_t *ms)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0 || v > 86400)
+	if (parse_seconds(s, 0, 86400, &v) != 0)
 		return -1;
 	*ms = (uint64_t)(v * 1000.0 + 0.5);
 	return 0;
@@ -170,85 +169,190 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 }
 
-/* Run until a signal or the tick budget; returns the exit status. */
+/*
+ * The main loop owns the poll set (the shape of OpenBSD ntpd's main()).
+ * Each input is a source: a descriptor to poll, a time at which it wants
+ * to be called without input, and the call. A module keeps its state to
+ * itself behind these three; adding an input (a pressure trigger, a
+ * liveness timer) is one more entry in the table main() builds.
+ */
+#define NEVER UINT64_MAX
+
+struct source {
+	int (*fd)(void *ctx);               /* -1: nothing to poll now */
+	short events;                       /* what to poll it for */
+	uint64_t (*deadline_ms)(void *ctx); /* NEVER: only on input */
+	/* Called when the descriptor is ready (revents) or the deadline has
+	 * come (revents 0). Returns false to stop the daemon. */
+	bool (*dispatch)(void *ctx, short revents, uint64_t now_ms);
+	void *ctx;
+};
+
+/* The tick: no descriptor, a deadline one interval after the last. */
+struct ticker {
+	struct engine *e;
+	const struct options *o;
+	uint64_t next_ms;
+	unsigned long done;
+};
+
 static int
-run(struct engine *e, const struct options *o, int sigfd)
+no_fd(void *ctx)
 {
-	uint64_t next_tick = now_ms();
-	unsigned long done = 0;
+	(void)ctx;
+	return -1;
+}
+
+static uint64_t
+ticker_deadline(void *ctx)
+{
+	return ((const struct ticker *)ctx)->next_ms;
+}
+
+static bool
+ticker_dispatch(void *ctx, short revents, uint64_t now)
+{
+	struct ticker *t = ctx;
+
+	(void)revents;
+	if (now < t->next_ms)
+		return true;
+	engine_tick(t->e);
+	t->done++;
+	if (t->o->ticks && t->done >= t->o->ticks)
+		return false;
+	t->next_ms = now_ms() + (t->o->interval_set ? t->o->interval_ms : engine_interval_ms(t->e));
+	return true;
+}
+
+/* Signals, through a signalfd. */
+struct signals {
+	int fd;
+	struct engine *e;
+};
+
+static int
+signals_fd(void *ctx)
+{
+	return ((const struct signals *)ctx)->fd;
+}
+
+static uint64_t
+never(void *ctx)
+{
+	(void)ctx;
+	return NEVER;
+}
+
+static bool
+signals_dispatch(void *ctx, short revents, uint64_t now)
+{
+	struct signals *sg = ctx;
+	int sig;
+
+	(void)now;
+	if (!(revents & POLLIN))
+		return true;
+	while ((sig = daemon_signal_read(sg->fd)) != 0) {
+		switch (sig) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("%s: stopping", strsignal(sig));
+			return false;
+		case SIGHUP:
+			engine_reload(sg->e);
+			break;
+		case SIGUSR1:
+			engine_status(sg->e);
+			break;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+/* The xenstore session: its watch descriptor, its reconnection time. */
+static int
+xenstore_fd(void *ctx)
+{
+	return engine_xs_fd(ctx);
+}
+
+static uint64_t
+xenstore_deadline(void *ctx)
+{
+	return engine_xs_deadline_ms(ctx);
+}
+
+static bool
+xenstore_dispatch(void *ctx, short revents, uint64_t now)
+{
+	engine_xs_dispatch(ctx, revents, now);
+	return true;
+}
+
+/* The pressure goal: the PSI trigger, the samples while use rises. */
+static int
+pressure_fd(void *ctx)
+{
+	return engine_pressure_fd(ctx);
+}
+
+static uint64_t
+pressure_deadline(void *ctx)
+{
+	return engine_pressure_deadline_ms(ctx);
+}
+
+static bool
+pressure_dispatch(void *ctx, short revents, uint64_t now)
+{
+	engine_pressure_dispatch(ctx, revents, now);
+	return true;
+}
+
+/* Run the sources until one says stop (0) or poll fails (1). */
+static int
+run(const struct source *src, size_t nsrc)
+{
+	enum { SOURCES_MAX = 8 };
+	struct pollfd pfd[SOURCES_MAX];
+	int slot[SOURCES_MAX];
 
 	for (;;) {
-		struct pollfd pfd[3];
-		uint64_t now = now_ms(), wake, sample_at;
-		int nfds = 1, timeout, xfd, pfdn = -1, psin = -1;
+		uint64_t now = now_ms(), wake = NEVER;
+		nfds_t n = 0;
+		int timeout;
 
-		if (now >= next_tick) {
-			engine_tick(e);
-			done++;
-			if (o->ticks && done >= o->ticks)
-				return 0;
-			now = now_ms();
-			next_tick = now + (o->interval_set ? o->interval_ms : engine_interval_ms(e));
-		} else if ((sample_at = engine_sample_at_ms(e)) != 0 && now >= sample_at) {
-			engine_sample(e);
-			now = now_ms();
-		}
-		wake = next_tick;
-		sample_at = engine_sample_at_ms(e);
-		if (sample_at != 0 && sample_at < wake)
-			wake = sample_at;
-		if (e->use_xenstore && e->xs.state == XS_DOWN && e->xs.retry_at_ms < wake)
-			wake = e->xs.retry_at_ms > now ? e->xs.retry_at_ms : now;
-		timeout = wake > now ? (int)(wake - now > 86400000 ? 86400000 : wake - now) : 0;
+		for (size_t i = 0; i < nsrc && i < SOURCES_MAX; i++) {
+			int fd = src[i].fd(src[i].ctx);
+			uint64_t d = src[i].deadline_ms(src[i].ctx);
 
-		pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
-		xfd = e->use_xenstore ? xs_session_fd(&e->xs) : -1;
-		if (xfd >= 0) {
-			pfdn = nfds;
-			pfd[nfds++] = (struct pollfd){ .fd = xfd, .events = POLLIN };
+			slot[i] = -1;
+			if (fd >= 0) {
+				slot[i] = (int)n;
+				pfd[n++] = (struct pollfd){ .fd = fd, .events = src[i].events };
+			}
+			if (d < wake)
+				wake = d;
 		}
-		if (engine_psi_fd(e) >= 0) {
-			psin = nfds;
-			pfd[nfds++] = (struct pollfd){ .fd = engine_psi_fd(e), .events = POLLPRI };
-		}
-		if (poll(pfd, (nfds_t)nfds, timeout) < 0) {
+		timeout = wake <= now ? 0 : wake - now > 86400000 ? 86400000 : (int)(wake - now);
+		if (poll(pfd, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
 			return 1;
 		}
-		if (pfd[0].revents & POLLIN) {
-			int sig;
+		for (size_t i = 0; i < nsrc && i < SOURCES_MAX; i++) {
+			short rev = slot[i] >= 0 ? pfd[slot[i]].revents : 0;
 
-			while ((sig = daemon_signal_read(sigfd)) != 0) {
-				switch (sig) {
-				case SIGTERM:
-				case SIGINT:
-					log_info("%s: stopping", strsignal(sig));
-					return 0;
-				case SIGHUP:
-					engine_reload(e);
-					break;
-				case SIGUSR1:
-					engine_status(e);
-					break;
-				default:
-					break;
-				}
-			}
+			now = now_ms();
+			if (rev == 0 && now < src[i].deadline_ms(src[i].ctx))
+				continue;
+			if (!src[i].dispatch(src[i].ctx, rev, now))
+				return 0;
 		}
-		if (pfdn > 0 && (pfd[pfdn].revents & (POLLIN | POLLERR | POLLHUP))) {
-			xs_session_handle_events(&e->xs);
-			if (e->xs.changed)
-				engine_react(e);
-		}
-		/* Tasks stall for memory: look now, not at the tick. */
-		if (psin > 0 && (pfd[psin].revents & (POLLPRI | POLLERR | POLLNVAL)))
-			engine_psi_event(e, (pfd[psin].revents & POLLPRI) == 0);
-		/* Reconnect as soon as the back-off allows, not at the next tick. */
-		if (e->use_xenstore && e->xs.state == XS_DOWN && now_ms() >= e->xs.retry_at_ms &&
-		    xs_session_ensure(&e->xs, now_ms()))
-			engine_react(e);
 	}
 }
 
@@ -312,10 +416,23 @@ main(int argc, char **argv)
 	sigfd = daemon_signals();
 	if (sigfd < 0)
 		fatal("signalfd");
-	engine_init(&engine, &cfg, o.config, o.root, o.dry_run, true);
-	log_info("started: balloon %s, config %s%s", balloon_kind_name(engine.balloon.kind),
+	engine_init(&engine, &cfg, o.config, o.root, o.dry_run);
+	log_info("started: balloon %s, config %s%s", engine_balloon_name(&engine),
 	    o.config, o.dry_run ? ", dry run: nothing is written" : "");
-	status = run(&engine, &o, sigfd);
+	{
+		struct ticker tick = { .e = &engine, .o = &o, .next_ms = now_ms() };
+		struct signals sg = { .fd = sigfd, .e = &engine };
+		/* In this order when several are due: the tick, then signals
+		 * (a SIGTERM stops after the current tick), then xenstore. */
+		const struct source sources[] = {
+			{ no_fd, 0, ticker_deadline, ticker_dispatch, &tick },
+			{ signals_fd, POLLIN, never, signals_dispatch, &sg },
+			{ xenstore_fd, POLLIN, xenstore_deadline, xenstore_dispatch, &engine },
+			{ pressure_fd, POLLPRI, pressure_deadline, pressure_dispatch, &engine },
+		};
+
+		status = run(sources, sizeof(sources) / sizeof(sources[0]));
+	}
 	engine_close(&engine);
 	daemon_pidfile_remove(pfh);
 	close(sigfd);

@@ -16,6 +16,7 @@
 #include <xenstore.h>
 
 #include "log.h"
+#include "once.h"
 #include "util.h"
 #include "xsval.h"
 
@@ -23,6 +24,32 @@
 #define BACKOFF_MAX_MS 2000
 #define TXN_RETRIES 5
 #define WATCHDOG_S 1
+
+enum xs_state { XS_DOWN, XS_UP };
+
+struct xs_session {
+	struct xs_handle *h;
+	int sock_fd;               /* the socket under h, -1 if none (xenbus) */
+	enum xs_state state;
+	uint64_t retry_at_ms;      /* when down: next connection attempt */
+	uint64_t backoff_ms;
+	bool ever_connected;
+	unsigned reconnects;       /* successful connections after the first */
+
+	/* Values dom0 set, parsed; have[k] false when absent or bad. */
+	bool have[XSK_COUNT];
+	uint64_t val[XSK_COUNT];
+	bool dirty[XSK_COUNT];     /* a watch fired: read it again */
+	bool changed;              /* some value changed since last cleared */
+	struct once bad[XSK_COUNT]; /* a bad value, logged once per text */
+
+	/* Publishing. */
+	char stats_path[XB_STATS_PATH_MAX];
+	bool fallback;             /* stats_path was denied: using XB_STATS_FALLBACK_PATH */
+	bool publish_denied;       /* the fallback was denied too */
+	struct once publish_fail;  /* a publishing error we retry */
+	char *cache[XSS_COUNT];    /* text last written, NULL = unknown */
+};
 
 /*
  * The watchdog. libxenstore has no time-out: a xenstored that is alive
@@ -119,15 +146,19 @@ clear_cache(struct xs_session *s)
 	}
 }
 
-void
-xs_session_init(struct xs_session *s, const char *stats_path)
+struct xs_session *
+xs_session_new(const char *stats_path)
 {
-	memset(s, 0, sizeof(*s));
+	struct xs_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		fatal("xenstore session");
 	s->state = XS_DOWN;
 	s->sock_fd = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	watchdog_install();
 	strlcpy(s->stats_path, stats_path, sizeof(s->stats_path));
+	return s;
 }
 
 void
@@ -139,12 +170,13 @@ xs_session_set_stats_path(struct xs_session *s, const char *stats_path)
 	clear_cache(s);
 }
 
-/* The connection failed: close it and schedule a reconnection. */
+/* The connection failed with err while doing what: close it and
+ * schedule a reconnection. */
 static void
-mark_down(struct xs_session *s, const char *what)
+mark_down(struct xs_session *s, const char *what, int err)
 {
 	if (s->state == XS_UP)
-		log_warn("xenstore: %s failed; connection lost, reconnecting", what);
+		log_warnc(err, "xenstore: %s failed; connection lost, reconnecting", what);
 	if (s->h != NULL)
 		xs_close(s->h);
 	s->h = NULL;
@@ -160,8 +192,33 @@ xs_session_abandon(struct xs_session *s)
 	/* xs_close() cancels libxenstore's reader thread, and glibc loads
 	 * libgcc_s to unwind it: a fifth of the daemon's peak memory, spent
 	 * on the way out. At exit the kernel closes the socket anyway. */
-	s->state = XS_DOWN;
 	clear_cache(s);
+	free(s);
+}
+
+bool
+xs_session_is_up(const struct xs_session *s)
+{
+	return s->state == XS_UP;
+}
+
+unsigned
+xs_session_reconnects(const struct xs_session *s)
+{
+	return s->reconnects;
+}
+
+uint64_t
+xs_session_retry_at_ms(const struct xs_session *s)
+{
+	return s->state == XS_UP ? UINT64_MAX : s->retry_at_ms;
+}
+
+bool
+xs_session_value(const struct xs_session *s, enum xs_key k, uint64_t *v)
+{
+	*v = s->val[k];
+	return s->have[k];
 }
 
 /* Errors that say nothing about the connection. */
@@ -201,15 +258,15 @@ read_key(struct xs_session *s, enum xs_key k)
 	if (val == NULL) {
 		if (!benign_errno(errno))
 			return false;
-		s->bad_logged[k] = false;
+		(void)once_ok(&s->bad[k]);
 		set_value(s, k, false, 0);
 		return true;
 	}
 	if (xsval_parse_u64(val, len, key_defs[k].min, key_defs[k].max, &v, &why) == 0) {
-		s->bad_logged[k] = false;
+		(void)once_ok(&s->bad[k]);
 		set_value(s, k, true, v);
 	} else {
-		char shown[sizeof(s->bad[k])];
+		char shown[64];
 		size_t j = 0;
 
 		/* Show at most 40 bytes, printable only: the value is a
@@ -217,14 +274,11 @@ read_key(struct xs_session *s, enum xs_key k)
 		for (unsigned i = 0; i < len && j + 4 < sizeof(shown) && i < 40; i++)
 			shown[j++] = (val[i] >= 0x20 && val[i] < 0x7f) ? val[i] : '?';
 		shown[j] = '\0';
-		if (!s->bad_logged[k] || strcmp(shown, s->bad[k]) != 0) {
+		if (once_fail(&s->bad[k], once_key(shown)))
 			log_warnx("xenstore: ignoring %s = \"%s\"%s: %s (allowed %llu..%llu)",
 			    key_defs[k].path, shown, len > 40 ? "..." : "", why,
 			    (unsigned long long)key_defs[k].min,
 			    (unsigned long long)key_defs[k].max);
-			strlcpy(s->bad[k], shown, sizeof(s->bad[k]));
-			s->bad_logged[k] = true;
-		}
 		set_value(s, k, false, 0);
 	}
 	free(val);
@@ -244,7 +298,7 @@ xs_session_ensure(struct xs_session *s, uint64_t now)
 		return false;
 	up = connect_session(s, now);
 	if (watchdog_disarm() && s->state == XS_UP)
-		mark_down(s, "waiting for xenstored (no answer in time)");
+		mark_down(s, "waiting for xenstored (no answer in time)", ETIMEDOUT);
 	return up && s->state == XS_UP;
 }
 
@@ -297,7 +351,7 @@ connect_session(struct xs_session *s, uint64_t now)
 	clear_cache(s);
 	for (int k = 0; k < XSK_COUNT; k++) {
 		if (!read_key(s, (enum xs_key)k)) {
-			mark_down(s, "reading the keys");
+			mark_down(s, "reading the keys", errno);
 			return false;
 		}
 	}
@@ -313,8 +367,9 @@ xs_session_fd(const struct xs_session *s)
 	return s->state == XS_UP ? xs_fileno(s->h) : -1;
 }
 
-void
-xs_session_handle_events(struct xs_session *s)
+/* Drain the events, re-read the keys they name (see xs_session_handle_events). */
+static void
+handle_events(struct xs_session *s)
 {
 	bool any = false;
 	char **ev;
@@ -331,7 +386,7 @@ xs_session_handle_events(struct xs_session *s)
 		free(ev);
 	}
 	if (errno != EAGAIN) {
-		mark_down(s, "reading watch events");
+		mark_down(s, "reading watch events", errno);
 		return;
 	}
 	for (int k = 0; k < XSK_COUNT; k++)
@@ -341,13 +396,23 @@ xs_session_handle_events(struct xs_session *s)
 	watchdog_arm(s);
 	for (int k = 0; k < XSK_COUNT; k++) {
 		if (s->dirty[k] && !read_key(s, (enum xs_key)k)) {
+			int err = errno;
+
 			watchdog_disarm();
-			mark_down(s, "reading a watched key");
+			mark_down(s, "reading a watched key", err);
 			return;
 		}
 	}
 	if (watchdog_disarm())
-		mark_down(s, "waiting for xenstored (no answer in time)");
+		mark_down(s, "waiting for xenstored (no answer in time)", ETIMEDOUT);
+}
+
+bool
+xs_session_handle_events(struct xs_session *s)
+{
+	s->changed = false;
+	handle_events(s);
+	return s->changed;
 }
 
 void
@@ -358,7 +423,7 @@ xs_session_refresh(struct xs_session *s)
 	 * EINVAL instead of EAGAIN (measured; a watch fd alone never says).
 	 * An idle tick so sends no request and wakes no thread. The same
 	 * call drains any event a watch left and re-reads those keys. */
-	xs_session_handle_events(s);
+	handle_events(s);
 }
 
 const char *
@@ -425,7 +490,7 @@ xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
 		err = publish_txn(s, texts);
 	}
 	if (watchdog_disarm()) {
-		mark_down(s, "waiting for xenstored (no answer in time)");
+		mark_down(s, "waiting for xenstored (no answer in time)", ETIMEDOUT);
 		return;
 	}
 	if (err == EACCES) {
@@ -435,18 +500,16 @@ xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
 		return;
 	}
 	if (err == EAGAIN || err == ENOSPC || err == E2BIG) {
-		if (err != s->publish_err)
+		if (once_fail(&s->publish_fail, (uint64_t)err))
 			log_warnx("xenstore: publishing stats under %s/ failed: %s; will retry",
 			    xs_session_stats_prefix(s), strerror(err));
-		s->publish_err = err;
 		return;
 	}
 	if (err != 0) {
-		errno = err;
-		mark_down(s, "publishing stats");
+		mark_down(s, "publishing stats", err);
 		return;
 	}
-	s->publish_err = 0;
+	(void)once_ok(&s->publish_fail);
 	for (int i = 0; i < XSS_COUNT; i++) {
 		if (texts[i] == NULL)
 			continue;

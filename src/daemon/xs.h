@@ -29,60 +29,47 @@ enum xs_key {
 	XSK_COUNT
 };
 
-enum xs_state { XS_DOWN, XS_UP };
-
 /* The longest value we publish. xenstored's default quota for a guest's
  * node is 2048 bytes including a header and 8 bytes per permission
  * entry; measured in a real guest the longest value it accepts is 2015.
  * 1984 leaves room for a few more permission entries. */
 #define XS_VALUE_MAX 1984
 
-struct xs_handle;
+/* The session's state is its own (xs.c); the engine asks through these. */
+struct xs_session;
 
-struct xs_session {
-	struct xs_handle *h;
-	int sock_fd;               /* the socket under h, -1 if none (xenbus) */
-	enum xs_state state;
-	uint64_t retry_at_ms;      /* when down: next connection attempt */
-	uint64_t backoff_ms;
-	bool ever_connected;
-	unsigned reconnects;       /* successful connections after the first */
-
-	/* Values dom0 set, parsed; have[k] false when absent or bad. */
-	bool have[XSK_COUNT];
-	uint64_t val[XSK_COUNT];
-	bool dirty[XSK_COUNT];     /* a watch fired: read it again */
-	bool changed;              /* some value changed since last cleared */
-	char bad[XSK_COUNT][64];   /* last bad text logged, to log once */
-	bool bad_logged[XSK_COUNT];
-
-	/* Publishing. */
-	char stats_path[XB_STATS_PATH_MAX];
-	bool fallback;             /* stats_path was denied: using XB_STATS_FALLBACK_PATH */
-	bool publish_denied;       /* the fallback was denied too */
-	int publish_err;           /* last publishing error logged, 0 = none */
-	char *cache[XSS_COUNT];    /* text last written, NULL = unknown */
-};
-
-void xs_session_init(struct xs_session *s, const char *stats_path);
+/* A session for stats_path, not yet connected; exits on out of memory. */
+struct xs_session *xs_session_new(const char *stats_path);
 /* Drop the cache and go back to the configured stats path (reload). */
 void xs_session_set_stats_path(struct xs_session *s, const char *stats_path);
-/* At process exit: drop the caches, leave the connection to the kernel. */
+/* At process exit: drop the caches and the session, leave the
+ * connection to the kernel. */
 void xs_session_abandon(struct xs_session *s);
 
 /* When down and the back-off has passed, try to connect, register the
  * watches and read every key. Returns true when (now) up. */
-bool xs_session_ensure(struct xs_session *s, uint64_t now);
+bool xs_session_ensure(struct xs_session *s, uint64_t now_ms);
 
-/* The fd to poll for watch events, or -1 when down. */
+bool xs_session_is_up(const struct xs_session *s);
+unsigned xs_session_reconnects(const struct xs_session *s);
+
+/* For the main loop: the fd to poll for watch events (-1 when down), and
+ * when down, the time of the next connection attempt (UINT64_MAX when
+ * up: nothing to wait for). */
 int xs_session_fd(const struct xs_session *s);
+uint64_t xs_session_retry_at_ms(const struct xs_session *s);
 
-/* Drain pending watch events and re-read the keys they name. */
-void xs_session_handle_events(struct xs_session *s);
+/* Drain pending watch events and re-read the keys they name. Returns
+ * true when a value dom0 set changed. */
+bool xs_session_handle_events(struct xs_session *s);
 
 /* Once a tick: notice a dead xenstored (a watch fd never reports it) and
  * re-read any key a watch marked; no request when nothing changed. */
 void xs_session_refresh(struct xs_session *s);
+
+/* The value dom0 set for k, parsed: true and *v, or false when it is
+ * absent or was not a number in range. */
+bool xs_session_value(const struct xs_session *s, enum xs_key k, uint64_t *v);
 
 /* Publish texts[i] (NULL = leave alone) for each stat, writing only
  * those that changed, in one transaction. */

@@ -1,6 +1,6 @@
 /* monitor.c - xenballoon-monitor: in dom0, one line per guest of what
  * its xenballoond published, then the host's free memory and tmem
- * (BEHAVIOR section 8; the seed's tools/xenballoon/xenballoon-monitor).
+ * (xenballoon-monitor(8); Xen 3.4's tools/xenballoon/xenballoon-monitor).
  *
  * One snapshot per frame: list /local/domain, ask xl about the host,
  * read each domain's keys, render (table, JSON or Prometheus). -w
@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +20,8 @@
 #include <xenstore.h>
 
 #include "log.h"
+#include "once.h"
+#include "parse.h"
 #include "util.h"
 
 #ifndef XB_VERSION
@@ -92,21 +93,6 @@ install_signals(void)
 	(void)sigaction(SIGHUP, &sa, NULL);
 }
 
-static int
-parse_interval(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) ||
-	    v < WATCH_MIN_S || v > WATCH_MAX_S)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -120,7 +106,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->longfmt = true;
 			break;
 		case 'w':
-			if (parse_interval(optarg, &o->interval_s) != 0) {
+			if (parse_seconds(optarg, WATCH_MIN_S, WATCH_MAX_S, &o->interval_s) != 0) {
 				log_errx("-w: want seconds between %g and %g, not '%s'",
 				    WATCH_MIN_S, WATCH_MAX_S, optarg);
 				exit(2);
@@ -332,7 +318,7 @@ run_watch(const struct opts *o, const char *xl)
 	struct xs_handle *h = NULL;
 	struct mon_snapshot prev = { 0 }, cur;
 	bool have_prev = false;
-	bool failing = false;
+	struct once xs_fail = { 0 };  /* xenstore lost: said once, and when back */
 	uint64_t interval = (uint64_t)(o->interval_s * 1000.0 + 0.5);
 	int rc = 0;
 	char msg[512];
@@ -376,13 +362,11 @@ run_watch(const struct opts *o, const char *xl)
 				mbuf_puts(&b, msg);
 				mbuf_puts(&b, "; retrying\033[K\n\033[J");
 			}
-			else if (!failing)
+			if (once_fail(&xs_fail, 1) && !tty)
 				log_info("%s; retrying", msg);
-			failing = true;
 		} else {
-			if (failing && !tty)
+			if (once_ok(&xs_fail) && !tty)
 				log_info("xenstore is back");
-			failing = false;
 			render(&b, o, &cur, tty && have_prev ? &prev : NULL, tty);
 			if (tty)
 				mbuf_puts(&b, "\033[J");

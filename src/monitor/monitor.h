@@ -1,5 +1,5 @@
 /* monitor.h - xenballoon-monitor, dom0's view of what the guests'
- * xenballoond published (BEHAVIOR section 8).
+ * xenballoond published (xenballoon-monitor(8)).
  *
  *   monitor.c       options, the frame loop, watch mode
  *   monitor_xs.c    one snapshot: the domains' xenstore keys

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "parse.h"
 #include "util.h"
 
 #define XL_TIMEOUT_MS 5000
@@ -208,50 +209,26 @@ mon_run(char *const argv[], int timeout_ms, size_t max, char **out, size_t *len)
 
 /* --- parsing ----------------------------------------------------------- */
 
-/* Next line of [*p, end) into [*ls, *le); 0 at the end. */
-static int
-next_line(const char **p, const char *end, const char **ls, const char **le)
-{
-	const char *nl;
-
-	if (*p >= end)
-		return 0;
-	*ls = *p;
-	nl = memchr(*p, '\n', (size_t)(end - *p));
-	*le = nl != NULL ? nl : end;
-	*p = nl != NULL ? nl + 1 : end;
-	return 1;
-}
-
 /* A decimal number filling [s, e) exactly, at most max. */
 static int
 parse_dec(const char *s, const char *e, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
+	const char *why;
 
-	if (s >= e || e - s > 20)
-		return -1;
-	for (; s < e; s++) {
-		unsigned d;
-
-		if (*s < '0' || *s > '9')
-			return -1;
-		d = (unsigned)(*s - '0');
-		if (v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
+	return e < s ? -1 : parse_u64(s, (size_t)(e - s), 0, max, out, &why);
 }
 
 int
 mon_parse_xl_info(const char *text, size_t len, uint64_t *free_mib)
 {
-	const char *p = text, *end = text + len, *ls, *le;
+	struct line_iter it;
+	const char *ls;
+	size_t n;
 
 	/* "free_memory            : 1203" */
-	while (next_line(&p, end, &ls, &le)) {
+	line_iter_init(&it, text, len, false);
+	while (line_next(&it, &ls, &n)) {
+		const char *le = ls + n;
 		const char *colon = memchr(ls, ':', (size_t)(le - ls));
 		const char *ke, *vs, *ve;
 
@@ -317,9 +294,13 @@ tmem_add(struct mon_tmem *t, unsigned domid, uint64_t pages)
 void
 mon_parse_tmem(const char *text, size_t len, struct mon_tmem *t)
 {
-	const char *p = text, *end = text + len, *ls, *le;
+	struct line_iter it;
+	const char *ls;
+	size_t n;
 
-	while (next_line(&p, end, &ls, &le)) {
+	line_iter_init(&it, text, len, false);
+	while (line_next(&it, &ls, &n)) {
+		const char *le = ls + n;
 		uint64_t v, id;
 
 		if (le > ls && le[-1] == '\r')

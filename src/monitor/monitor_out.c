@@ -1,6 +1,7 @@
 /* monitor_out.c - the monitor's renderers (see monitor.h).
  *
- * The table keeps the seed's header and row format,
+ * The table keeps the header and row format of Xen 3.4's
+ * xenballoon-monitor,
  *   printf "%2d %8d%8d%8d%7d%8d%9d%9d%9d%9d"
  * with the widths as minimums: a column whose numbers would not fit
  * (or would touch their left neighbour) is widened as a whole, header
@@ -332,8 +333,8 @@ mon_put_safe_text(struct mbuf *b, const char *s, size_t n, size_t maxw)
 /* --- table ----------------------------------------------------------- */
 
 struct tcol {
-	const char *head; /* the seed's header piece, padding included */
-	size_t width;     /* the seed's printf width */
+	const char *head; /* Xen 3.4's header piece, padding included */
+	size_t width;     /* Xen 3.4's printf width */
 	enum mon_field f;
 };
 
@@ -351,7 +352,7 @@ static const struct tcol table_cols[] = {
 	{ "    pgout", 9, MF_PGPGOUT },
 	{ "  preswap", 9, MF_PRESWAP },
 	{ "  precache", 9, MF_PRECACHE },
-	/* -l: the seed's "  precache" is one wider than its column, so this
+	/* -l: Xen 3.4's "  precache" is one wider than its column, so this
 	 * column is one wider than its piece, to end where its numbers end. */
 	{ "  dom0-tgt", 11, MF_TARGET },
 	{ "    max-kb", 10, MF_STATIC_MAX },
@@ -448,7 +449,7 @@ mon_render_table(struct mbuf *b, const struct mon_snapshot *cur,
 	const struct mon_host *h = &cur->host;
 	bool first = true;
 
-	/* Column widths: the seed's, or wider when a number needs it. The
+	/* Column widths: Xen 3.4's, or wider when a number needs it. The
 	 * first numeric column follows the id's separating space; the others
 	 * keep at least one space before their numbers. */
 	for (size_t c = 0; c < ncols; c++)
@@ -467,7 +468,7 @@ mon_render_table(struct mbuf *b, const struct mon_snapshot *cur,
 		}
 	}
 
-	/* Header: exactly the seed's at the seed's widths. */
+	/* Header: exactly Xen 3.4's, at its widths. */
 	put_spaces(b, idw - 2);
 	mbuf_puts(b, "id");
 	for (size_t c = 0; c < ncols; c++) {

@@ -6,6 +6,7 @@
 # memory load (memload: 60% of its maximum), balloons up, and balloons
 # down again once the load is gone. About a minute; then /init powers off.
 FLOORMB=${FLOORMB:-160}
+# shellcheck source=tests/e2e/lib.sh
 . /e2e/lib.sh
 mkdir -p /tmp/e2e
 : > "$SAMPLES"

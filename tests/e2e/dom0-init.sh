@@ -25,6 +25,7 @@ echo "E2E DOM0-UP $(cut -d' ' -f1 /proc/uptime)"
 
 mode="test"
 watchdog=300
+# shellcheck disable=SC2013 # the kernel's command line is words
 for tok in $(cat /proc/cmdline); do
 	case $tok in
 	e2e_mode=*) mode=${tok#e2e_mode=} ;;
@@ -63,6 +64,7 @@ fatal() {
 	finish
 }
 
+# shellcheck disable=SC2013 # one module name a word
 for m in $(cat /etc/e2e-modules); do
 	insmod "/lib/modules/$m.ko" || fatal "insmod $m failed"
 done

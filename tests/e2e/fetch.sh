@@ -107,6 +107,7 @@ for p in $PKGS; do
 	set -- "$DEBS/${p}_"*.deb
 	[ -f "$1" ] || die "no .deb for $p in $DEBS"
 	# More than one version cached: the newest (sort -V on the name).
+	# shellcheck disable=SC2012 # Debian package file names are plain
 	deb=$(ls "$DEBS/${p}_"*.deb | sort -V | tail -n 1)
 	stamp=$ROOT/.unpacked/$(basename "$deb")
 	[ -f "$stamp" ] && continue

@@ -35,6 +35,7 @@ B=/sys/devices/system/xen_memory/xen_memory0
 CFG=/etc/xenballoon.conf
 : > "$CFG"
 opts=""
+# shellcheck disable=SC2013 # the kernel's command line is words
 for tok in $(cat /proc/cmdline); do
 	case $tok in
 	xb_*=*)

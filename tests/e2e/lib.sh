@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # lib.sh - shared by scenarios.sh and demo.sh, sourced in dom0 (busybox sh).
 #
 # Guest parameters (the daemon's configuration, passed on the guest's

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2016 # wait_until conditions are evaluated later, by eval
 # scenarios.sh - the e2e scenarios, run in dom0 by /init (busybox sh).
 #
 # One guest runs them all, in this order (each leaves the guest where the
@@ -15,6 +16,7 @@
 #               memory/selfballoon=0 switches it off: back to memory/target.
 # Each prints "E2E PASS name: numbers" or "E2E FAIL name: reason", and
 # "E2E TIME name seconds". Every wait is bounded.
+# shellcheck source=tests/e2e/lib.sh
 . /e2e/lib.sh
 
 TOL_KB=1024        # "matches": within 1 MB
@@ -101,7 +103,7 @@ for mb in 300 448; do
 		ok=0
 	fi
 done
-[ "$ok" = 1 ] && pass directed "${res%;}" || fail directed "${res%;}"
+if [ "$ok" = 1 ]; then pass directed "${res%;}"; else fail directed "${res%;}"; fi
 echo "E2E TIME directed $(since "$t_s")"
 
 # --- 4. publish (run here: selftarget exists after directed) -------------------
@@ -156,6 +158,7 @@ else
 		read_pub
 		hdr=$(grep -m1 'memtotal' /tmp/e2e/monitor.log)
 		row=$(awk -v d="$DOMID" '$1 == d' /tmp/e2e/monitor.log | head -n 1)
+		# shellcheck disable=SC2086 # split the row into its columns
 		set -- $row
 		mwhy=""
 		[ "$mrc" = 0 ] || mwhy="$mwhy exit $mrc;"

@@ -6,8 +6,8 @@ ASan/UBSan build the same way with --interval 0.001 (natively a tick
 without xenstore takes ~0.1 ms, and the budget would be gone before the
 daemon has reconnected).
 
-    soak.py RESULT_FILE WORKDIR --daemon PATH [--san-daemon PATH]
-            [--ticks 20000] [--valgrind "valgrind --error-exitcode=99 ..."]
+    make check-soak          both runs (--daemon under --wrapper, then
+                             --san-daemon), --ticks 20000
 
 While it runs, a fake kernel follows the balloon the way the real driver
 does (current_kb and MemTotal move toward every target written, in steps
@@ -25,21 +25,20 @@ restarts, the reloads did what they should, no balloon target outside
 [floor - 2 MiB, static-max]. The 2 MiB: the daemon reads MemTotal and
 current_kb at two moments, and a balloon in motion moves between them
 (at most two of the fake kernel's 1 MiB steps; the real driver moves in
-batches of 2 MiB). RESULT_FILE gets "PASSED FAILED" over those checks.
+batches of 2 MiB). Each of those checks is one test of each run; a run
+happens once, before its first check.
 """
 
-import argparse
 import os
 import re
 import signal
-import sys
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+import pytest
 
-import test_faults as tf  # noqa: E402
+import test_faults as tf
+from guest import rmtree
 
 VALGRIND = ("valgrind --quiet --error-exitcode=99 --leak-check=full "
             "--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect")
@@ -47,16 +46,14 @@ KERNEL_STEP = 1024          # kB the fake balloon driver moves at a time
 SLACK = 2 * KERNEL_STEP     # see the docstring
 
 
-def soak(label, daemon, prefix, nticks, timeout, interval=0):
-    """One run; returns [(ok, text)]."""
-    tf.OPTS.daemon = os.path.abspath(daemon)
-    out = []
+def soak(label, daemon, prefix, nticks, timeout, run_dir, interval=0):
+    """One run; returns {check: (ok, text)}."""
+    out = {}
 
-    def result(ok, what):
-        out.append(ok)
-        print("%s %s: %s" % ("ok" if ok else "FAIL", label, what), flush=True)
+    def result(key, ok, what):
+        out[key] = (ok, what)
 
-    env = tf.Env(label)
+    env = tf.Env(run_dir, daemon, "")
     g = env.guest(preswap=5000)
     g.base_conf = g.base_conf.replace("XENBALLOON_AUTO_DOWNHYSTERESIS=1\n", "")
     conf_a = ("XENBALLOON_AUTO_DOWNHYSTERESIS=4\nXENBALLOON_PRESWAP_SHRINK=true\n"
@@ -129,7 +126,7 @@ def soak(label, daemon, prefix, nticks, timeout, interval=0):
             exe = os.readlink("/proc/%d/exe" % g.proc.pid)
         except OSError as e:
             exe = str(e)
-        result("memcheck" in exe, "the daemon runs under valgrind memcheck (%s)" % exe)
+        result("memcheck", "memcheck" in exe, "the daemon runs under valgrind memcheck (%s)" % exe)
 
     # While xenstored is away a tick has nothing to wait for and the
     # daemon races through its budget, so the restarts come early and
@@ -194,7 +191,7 @@ def soak(label, daemon, prefix, nticks, timeout, interval=0):
             else:
                 g.write_conf(conf_a)
             g.signal_hup()
-            g.wait_log("reload: ", m, 10)
+            g.wait_log("reload: ", since=m, timeout=10)
             print("  %s: SIGHUP (%s config) at tick %d" % (
                 label, "bad" if what == "hup-bad" else "good", n), flush=True)
     elapsed = time.monotonic() - t_start
@@ -203,62 +200,111 @@ def soak(label, daemon, prefix, nticks, timeout, interval=0):
         t.join()
     if rc is None:
         rc = g.stop(timeout=30)
-        result(False, "still running after %.0f s (tick %d of %d): stopped, status %s" % (
+        result("exit", False, "still running after %.0f s (tick %d of %d): stopped, status %s" % (
             timeout, ticks(), nticks, rc))
     else:
         g.stop()
-        result(rc == 0, "exit status %s after %d ticks in %.1f s (%.2f ms a tick)" % (
+        result("exit", rc == 0, "exit status %s after %d ticks in %.1f s (%.2f ms a tick)" % (
             rc, nticks, elapsed, elapsed * 1000 / nticks))
     log = g.logtext()
     bad = [ln for ln in log.splitlines() if re.match(r"==\d+==", ln) or
            "Sanitizer" in ln or "runtime error:" in ln]
-    result(not bad, "no %s report%s" % ("valgrind" if prefix else "sanitizer",
+    result("reports", not bad, "no %s report%s" % ("valgrind" if prefix else "sanitizer",
                                         ("\n" + "\n".join(bad[:60])) if bad else ""))
-    result(len(plan) == 0, "every event happened (%s left)" % [p[1] for p in plan])
-    result(len(restarts) == 2 and all(r[2] for r in restarts),
+    result("events", len(plan) == 0, "every event happened (%s left)" % [p[1] for p in plan])
+    result("restarts", len(restarts) == 2 and all(r[2] for r in restarts),
            "two xenstored restarts (%s), republished after each" % ", ".join(
                "%s at tick %d" % (r[0], r[1]) for r in restarts))
     again = log.count("xenstore: connected again")
-    result(again == 2, "'connected again' logged %d times (want 2)" % again)
-    result("keeping the previous configuration" in log and log.count("reload: configuration") == 2,
+    result("again", again == 2, "'connected again' logged %d times (want 2)" % again)
+    result("reloads", "keeping the previous configuration" in log and log.count("reload: configuration") == 2,
            "reloads: good, bad (kept the old one), good")
     wrong = g.wrong_writes()
     seen = len(g.samples)
-    result(not wrong, "%d balloon targets seen, %d outside [%d, %d]%s" % (
+    result("bounds", not wrong, "%d balloon targets seen, %d outside [%d, %d]%s" % (
         seen, len(wrong), tf.FLOOR - SLACK, tf.STATIC_MAX,
         (": " + "; ".join(wrong[:5])) if wrong else ""))
-    result(seen > 50, "the balloon moved (%d targets seen)" % seen)
+    result("moved", seen > 50, "the balloon moved (%d targets seen)" % seen)
     env.close()
     return out
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("result")
-    ap.add_argument("workdir")
-    ap.add_argument("--daemon", required=True)
-    ap.add_argument("--san-daemon", default="")
-    ap.add_argument("--ticks", type=int, default=20000)
-    ap.add_argument("--valgrind", default=VALGRIND)
-    ap.add_argument("--timeout", type=float, default=300.0)
-    opts = ap.parse_args()
-    tf.OPTS = argparse.Namespace(workdir=os.path.abspath(opts.workdir), daemon="", shim="")
-    os.makedirs(tf.OPTS.workdir, exist_ok=True)
-    t0 = time.monotonic()
-    results = soak("valgrind", opts.daemon, opts.valgrind.split(), opts.ticks, opts.timeout)
-    if opts.san_daemon:
+# Natively a tick without xenstore takes ~0.1 ms: a 1 ms interval keeps
+# the ASan run's budget from melting away during the restarts.
+RUNS = {"valgrind": 0, "asan": 0.001}      # --interval of each run
+TIMEOUT_S = 300.0
+
+
+def pytest_generate_tests(metafunc):
+    """Every check against both runs; the memcheck one against valgrind's."""
+    if "soak_run" in metafunc.fixturenames:
+        only = getattr(metafunc.function, "runs", list(RUNS))
+        metafunc.parametrize("soak_run", only, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def soak_run(request, opts, workdir, report):
+    """The run named by the parameter, once: {check: (ok, text)}."""
+    label = request.param
+    if label == "valgrind":
+        daemon, prefix = opts.daemon, (opts.wrapper or VALGRIND).split()
+    else:
+        if not opts.san_daemon:
+            pytest.fail("the asan run needs --san-daemon")
+        daemon, prefix = opts.san_daemon, []
         os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=99")
         os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
-        # Natively a tick without xenstore takes ~0.1 ms: a 1 ms interval
-        # keeps the budget from melting away during the restarts.
-        results += soak("asan", opts.san_daemon, [], opts.ticks, opts.timeout, interval=0.001)
-    passed = sum(1 for r in results if r)
-    failed = len(results) - passed
-    with open(opts.result, "w") as f:
-        f.write("%d %d\n" % (passed, failed))
-    print("soak: %d passed, %d failed (%.0f s)" % (passed, failed, time.monotonic() - t0))
-    return 0 if failed == 0 else 1
+    run_dir = os.path.join(workdir, label)
+    rmtree(run_dir)
+    os.makedirs(run_dir)
+    t0 = time.monotonic()
+    out = soak(label, os.path.abspath(daemon), prefix, opts.ticks, TIMEOUT_S, run_dir,
+               interval=RUNS[label])
+    report("soak %s: %.0f s; %s" % (label, time.monotonic() - t0, out["exit"][1]))
+    return out
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def outcome(soak_run, key):
+    assert key in soak_run, "the run ended before this check"
+    ok, text = soak_run[key]
+    assert ok, text
+    return text
+
+
+def test_daemon_runs_under_memcheck(soak_run):
+    return outcome(soak_run, "memcheck")
+
+
+test_daemon_runs_under_memcheck.runs = ["valgrind"]
+
+
+def test_exit_status_after_the_ticks(soak_run):
+    return outcome(soak_run, "exit")
+
+
+def test_no_memory_error_report(soak_run):
+    return outcome(soak_run, "reports")
+
+
+def test_every_event_happened(soak_run):
+    return outcome(soak_run, "events")
+
+
+def test_two_restarts_republished(soak_run):
+    return outcome(soak_run, "restarts")
+
+
+def test_connected_again_logged_twice(soak_run):
+    return outcome(soak_run, "again")
+
+
+def test_reloads_good_bad_good(soak_run):
+    return outcome(soak_run, "reloads")
+
+
+def test_targets_within_bounds(soak_run):
+    return outcome(soak_run, "bounds")
+
+
+def test_balloon_moved(soak_run):
+    return outcome(soak_run, "moved")

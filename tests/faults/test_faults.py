@@ -2,8 +2,8 @@
 """The fault matrix: the real xenballoond on fake kernel files (--root)
 against the real xenstored (tests/harness), one fault at a time.
 
-    test_faults.py RESULT_FILE WORKDIR --daemon PATH [--shim faultinj.so]
-                   [--name faults] [--only NAME,NAME] [--list]
+    make check-faults [T=NAME]          release build
+    make check-faults-asan [T=NAME]     ASan/UBSan build
 
 For every fault: start the daemon, let it balloon normally, inject the
 fault, watch, clear it, watch it recover. Asserted for each:
@@ -15,8 +15,8 @@ fault, watch, clear it, watch it recover. Asserted for each:
     maximum ("wrong writes", counted over the whole run, must be 0);
   * it resumes normal behaviour when the fault clears.
 
-The floor and maximum come from the test's own inputs (BEHAVIOR 3 and 4,
-balloon units): floor = XENBALLOON_MINMEM * 1024 + (current_kb - MemTotal),
+The floor and maximum come from the test's own inputs (xenballoond(8),
+in balloon units): floor = XENBALLOON_MINMEM * 1024 + (current_kb - MemTotal),
 maximum = memory/static-max. Every target the daemon writes is seen two
 ways: the LD_PRELOAD recorder (faultinj.so) logs each write(2) to the
 balloon file with its bytes, and a sampler thread reads the file every
@@ -29,39 +29,33 @@ empty and truncated files, a fifo, a directory, EACCES (the daemon run
 without CAP_DAC_OVERRIDE and the file chmod'ed), EPERM (chattr +i), EROFS
 (a read-only bind mount in the daemon's own mount namespace).
 
-Output: "ok NAME (s): details" or "FAIL NAME (s): reason" per fault, then
-"faults: tried N, survived N, wrong writes W" and "NAME: P passed, F
-failed"; RESULT_FILE gets "P F".
+Each case says what it measured under "measured", tagged with its group,
+the fault and INJECTED where faultinj.so produced it; the last line
+counts the faults tried, survived and the wrong writes. Options, result
+file and shared fixtures: tests/conftest.py.
 """
 
-import argparse
 import binascii
 import errno
+import functools
 import os
 import random
-import shutil
 import signal
 import stat
 import subprocess
-import sys
 import threading
 import time
-import traceback
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
+import pytest
 
-from xs import Xenstored  # noqa: E402
+from guest import BALLOON, HOME, LEGACY, Guest, legacy_text, wait_for
+from xs import Xenstored
 
-HOME = "/local/domain/0"            # a socket client is dom0
-BALLOON = "sys/devices/system/xen_memory/xen_memory0"
-LEGACY = "proc/xen/balloon"
 PRESWAP = "proc/sys/vm/preswap"
 
 # The fake guest's numbers (kB). The balloon's allocation is OFFSET above
 # MemTotal (the kernel's own pages), so every goal and the floor are
-# moved up by OFFSET (BEHAVIOR 4).
+# moved up by OFFSET (as xenballoond(8) says).
 CURRENT = 257000
 OFFSET = 57000
 MINMEM_MB = 100
@@ -70,41 +64,29 @@ STATIC_MAX = 300000
 TICK = 0.05                         # --interval
 FAULT_S = 0.5                       # how long a fault lasts: ~10 ticks
 
-CASES = []
-OPTS = None
-STATS = {"wrong": 0}
+STATS = {"tried": 0, "died": 0, "wrong": 0}
 
 
 def case(group, what, injected=False):
+    """A fault of the matrix: its account of what it measured is tagged
+    with its group, the fault and INJECTED where faultinj.so made it."""
     def deco(fn):
-        fn.group = group
-        fn.what = what
-        fn.injected = injected
-        CASES.append(fn)
-        return fn
+        @functools.wraps(fn)
+        def run(env):
+            STATS["tried"] += 1
+            detail = fn(env)
+            return "[%s: %s%s] %s" % (group, what, ", INJECTED" if injected else "",
+                                      detail or "")
+        return run
     return deco
 
 
-class Fail(AssertionError):
-    pass
-
-
-class Died(Fail):
+class Died(AssertionError):
     """The daemon crashed, hung or exited where it should have run on."""
 
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def wait_for(pred, timeout, step=0.005):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(step)
+    def __init__(self, msg):
+        STATS["died"] += 1
+        super().__init__(msg)
 
 
 def expected_self(committed, floor=FLOOR, maximum=STATIC_MAX):
@@ -117,47 +99,30 @@ def loud(msg):
 
 
 # ---------------------------------------------------------------- guest
-class Guest:
-    """One fake guest: kernel files under root/, a config, a daemon with
-    the recorder preloaded, a sampler thread on the balloon file."""
+class FaultGuest(Guest):
+    """The fake guest (tests/harness/guest.py) with the recorder
+    faultinj.so preloaded into the daemon and a sampler thread on the
+    balloon file."""
 
-    def __init__(self, name, xsd, conf="", self_mode=True, legacy=False,
+    def __init__(self, gdir, xsd, daemon, shim, conf="", self_mode=True, legacy=False,
                  committed=100000, preswap=None, static_max=STATIC_MAX):
-        self.name = name
-        self.proc = None
-        self.logf = None
-        self.prefix = []
+        self.shim = shim
         # bounds timeline: [(t, lo, hi)], lo/hi in kB
         self.bounds = [(0.0, FLOOR, static_max if static_max else 1 << 62)]
         self.test_texts = set()
         self.samples = []
         self.sampler = None
         self.sampling = False
-        self.legacy_lock = threading.RLock()    # the fake legacy driver vs the test
-        self.dir = os.path.join(OPTS.workdir, name)
-        rmtree(self.dir)
-        self.root = os.path.join(self.dir, "root")
-        os.makedirs(os.path.join(self.root, "proc", "sys", "vm"))
-        self.legacy = legacy
-        if legacy:
-            os.makedirs(os.path.join(self.root, "proc", "xen"))
-            self.target_rel = LEGACY
-        else:
-            os.makedirs(os.path.join(self.root, BALLOON, "info"))
-            self.target_rel = BALLOON + "/target_kb"
-        self.target_path = self.path(self.target_rel)
-        self.xsd = xsd
-        self.conf = os.path.join(self.dir, "xenballoon.conf")
-        self.maxmem = os.path.join(self.dir, "maxmem")
-        self.pidfile = os.path.join(self.dir, "xenballoond.pid")
-        self.log = os.path.join(self.dir, "daemon.log")
+        maxmem = os.path.join(gdir, "maxmem")
+        base_conf = ("XENBALLOON_MAXMEMFILE=%s\nXENBALLOON_SELF=%s\n"
+                     "XENBALLOON_MINMEM=%d\nXENBALLOON_AUTO_DOWNHYSTERESIS=1\n"
+                     "XENBALLOON_AUTO_UPHYSTERESIS=1\n" % (
+                         maxmem, "true" if self_mode else "false", MINMEM_MB))
+        super().__init__(gdir, xsd, daemon, conf, legacy=legacy, base_conf=base_conf,
+                         static_max=static_max)
+        os.makedirs(self.path("proc/sys/vm"))
         self.fi_ctl = os.path.join(self.dir, "fi.ctl")
         self.fi_log = os.path.join(self.dir, "fi.log")
-        self.base_conf = ("XENBALLOON_MAXMEMFILE=%s\nXENBALLOON_SELF=%s\n"
-                          "XENBALLOON_MINMEM=%d\nXENBALLOON_AUTO_DOWNHYSTERESIS=1\n"
-                          "XENBALLOON_AUTO_UPHYSTERESIS=1\n" % (
-                              self.maxmem, "true" if self_mode else "false", MINMEM_MB))
-        self.write_conf(conf)
         self.committed = committed
         self.set_committed(committed)
         self.put("proc/vmstat", "pgpgin 1000\npgpgout 2000\npswpin 3\npswpout 4\n"
@@ -167,34 +132,8 @@ class Guest:
             self.put(PRESWAP, "%d\n" % preswap)
         self.set_current(CURRENT)
         self.put_target(CURRENT)
-        if xsd is not None and static_max:
-            with xsd.client() as c:
-                c.write(HOME + "/memory/static-max", str(static_max))
 
     # -- files
-    def path(self, rel):
-        return os.path.join(self.root, rel)
-
-    def put(self, rel, text):
-        """Replace a file atomically (the test's 'kernel' never leaves a
-        half-written file; torn files are a fault of their own)."""
-        p = self.path(rel)
-        tmp = "%s.%d.fault-tmp" % (p, threading.get_ident())
-        with self.legacy_lock:
-            with open(tmp, "wb") as f:
-                f.write(text if isinstance(text, bytes) else text.encode())
-            os.rename(tmp, p)
-
-    def put_raw(self, rel, text):
-        """Overwrite in place (O_TRUNC): for a truncated or empty file."""
-        with self.legacy_lock:
-            with open(self.path(rel), "wb") as f:
-                f.write(text if isinstance(text, bytes) else text.encode())
-
-    def get(self, rel):
-        with open(self.path(rel), "rb") as f:
-            return f.read()
-
     def meminfo_text(self, committed, total=None):
         total = CURRENT - OFFSET if total is None else total
         return ("MemTotal:       %8d kB\nMemFree:        %8d kB\n"
@@ -209,50 +148,22 @@ class Guest:
 
     def set_current(self, kb):
         if self.legacy:
-            self.put(LEGACY, self.legacy_text(kb, kb))
+            self.put(LEGACY, legacy_text(kb, kb))
         else:
             self.put(BALLOON + "/info/current_kb", "%d\n" % kb)
 
-    def legacy_text(self, current, target):
-        return ("Current allocation: %8d kB\nRequested target:   %8d kB\n"
-                "Low-mem balloon:          0 kB\nHigh-mem balloon:         0 kB\n"
-                "Driver pages:           128 kB\n" % (current, target))
-
     def put_target(self, kb):
         if self.legacy:
-            text = self.legacy_text(CURRENT, kb)
+            text = legacy_text(CURRENT, kb)
         else:
             text = "%d\n" % kb
         self.test_texts.add(text.strip())
         self.put(self.target_rel, text)
 
-    def target(self):
-        """The balloon target in kB, None when it does not read as one."""
-        try:
-            txt = self.get(self.target_rel).decode("ascii", "replace").strip()
-        except OSError:
-            return None
-        if self.legacy:
-            # The daemon writes bytes; the fake kernel turns them into a
-            # report (see _sample).
-            if txt.isdigit():
-                return int(txt) // 1024
-            for line in txt.splitlines():
-                if line.startswith("Requested target:"):
-                    num = line.split(":", 1)[1].split()
-                    return int(num[0]) if num and num[0].isdigit() else None
-            return None
-        return int(txt) if txt.isdigit() else None
-
-    def write_conf(self, extra=""):
-        with open(self.conf + ".tmp", "w") as f:
-            f.write(self.base_conf + extra)
-        os.rename(self.conf + ".tmp", self.conf)
-
     # -- fault injection through faultinj.so
     def inject(self, *rules):
-        if not OPTS.shim:
-            raise Fail("this fault needs --shim (faultinj.so)")
+        if not self.shim:
+            pytest.fail("this fault needs --shim (faultinj.so)")
         with open(self.fi_ctl + ".tmp", "w") as f:
             f.write("".join("%s\n" % r for r in rules))
         os.rename(self.fi_ctl + ".tmp", self.fi_ctl)
@@ -261,18 +172,10 @@ class Guest:
         self.inject()
 
     # -- the daemon
-    def cmd(self, extra):
-        return self.prefix + [OPTS.daemon, "-d", "-v", "-f", self.conf, "--root", self.root,
-                              "--pidfile", self.pidfile] + list(extra)
-
     def env(self):
-        e = dict(os.environ)
-        if self.xsd is not None:
-            e["XENSTORED_PATH"] = self.xsd.socket_path
-        else:
-            e["XENSTORED_PATH"] = os.path.join(self.dir, "no-such-socket")
-        if OPTS.shim:
-            e["LD_PRELOAD"] = OPTS.shim
+        e = super().env()
+        if self.shim:
+            e["LD_PRELOAD"] = self.shim
             e["XB_FI_CTL"] = self.fi_ctl
             e["XB_FI_LOG"] = self.fi_log
             e["XB_FI_RECORD"] = "/target_kb:/proc/xen/balloon"
@@ -287,13 +190,12 @@ class Guest:
         if interval is not None:
             args += ["--interval", str(interval)]
         m = self.mark()
-        self.logf = open(self.log, "ab")
-        self.proc = subprocess.Popen(self.cmd(args), env=self.env(), stdin=subprocess.DEVNULL,
-                                     stdout=self.logf, stderr=subprocess.STDOUT)
+        super().start(*args)
         self.start_sampler()
         if wait:
-            check(wait_for(lambda: "started:" in self.logtext()[m:] or
-                           self.proc.poll() is not None, 10), "no 'started' line")
+            assert wait_for(lambda: "started:" in self.logtext()[m:] or
+                            self.proc.poll() is not None, 10), (
+                "no 'started' line")
             self.alive("at start")
         return self.proc
 
@@ -312,18 +214,7 @@ class Guest:
         self.stop_sampler()
         if self.proc is None:
             return 0
-        rc = self.proc.poll()
-        if rc is None:
-            self.proc.send_signal(sig)
-            try:
-                rc = self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                rc = None
-        self.logf.close()
-        self.proc = None
-        return rc
+        return super().stop(sig, timeout)
 
     def stop_checked(self):
         rc = self.stop()
@@ -333,28 +224,22 @@ class Guest:
             raise Died("sanitizer report at exit:\n" + self.logtext()[-3000:])
         if rc != 0:
             raise Died("exit status %s on SIGTERM; log tail:\n%s" % (rc, self.logtext()[-1500:]))
-        check(not os.path.exists(self.pidfile), "pidfile left behind after SIGTERM")
+        assert not os.path.exists(self.pidfile), "pidfile left behind after SIGTERM"
         return rc
 
     # -- the log
-    def logtext(self):
-        try:
-            with open(self.log, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def mark(self):
-        return len(self.logtext())
-
     def lines_since(self, m):
         return self.logtext()[m:].splitlines()
 
     def warnings_since(self, m):
         return [ln for ln in self.lines_since(m) if "warning:" in ln or "error:" in ln]
 
-    def wait_log(self, needle, since=0, timeout=5.0):
-        return wait_for(lambda: needle in self.logtext()[since:], timeout, 0.01)
+    def warned_since(self, m, timeout=5.0):
+        """warnings_since(m) once there is one: a loaded machine may run
+        the daemon late, and a line that comes late still counts (so do
+        any further lines, which a case may forbid)."""
+        wait_for(lambda: self.warnings_since(m), timeout, 0.01)
+        return self.warnings_since(m)
 
     # -- what the daemon wrote
     def start_sampler(self):
@@ -388,14 +273,14 @@ class Guest:
                         # The legacy driver takes bytes and reads back as
                         # a report: play the kernel, unless the test has
                         # put something else there meanwhile.
-                        with self.legacy_lock:
+                        with self.files_lock:
                             try:
-                                now = self.get(LEGACY)
+                                now = self.get(LEGACY).encode()
                             except OSError:
                                 now = None
                             if now == txt:
                                 kb = int(txt.strip()) // 1024
-                                self.put(LEGACY, self.legacy_text(CURRENT, kb))
+                                self.put(LEGACY, legacy_text(CURRENT, kb))
             except OSError:
                 pass
             time.sleep(0.001)
@@ -474,34 +359,26 @@ class Guest:
         want = expected_self(committed, floor, maximum)
         self.set_committed(committed)
         got = wait_for(lambda: self.target() == want, timeout)
-        check(got, "normal behaviour: Committed_AS %d -> target %s, wanted %d" % (
+        assert got, (
+            "normal behaviour: Committed_AS %d -> target %s, wanted %d" % (
             committed, self.target(), want))
         return want
-
-
-def rmtree(path):
-    """rm -r that survives a test leaving chattr +i behind."""
-    if not os.path.lexists(path):
-        return
-    subprocess.run(["chattr", "-R", "-i", path], stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    shutil.rmtree(path, ignore_errors=True)
 
 
 class Env:
     """Per case: a xenstored and the guests, torn down always."""
 
-    def __init__(self, name):
-        self.name = name
+    def __init__(self, case_dir, daemon, shim):
+        self.dir = case_dir
+        self.daemon = daemon
+        self.shim = shim
         self.guests = []
-        self.xsd_dir = os.path.join(OPTS.workdir, name + ".xsd")
-        rmtree(self.xsd_dir)
-        os.makedirs(self.xsd_dir)
-        self.xsd = Xenstored(self.xsd_dir)
+        self.xsd = Xenstored(os.path.join(case_dir, "xsd"))
         self.xsd.start()
 
     def guest(self, **kw):
-        g = Guest(self.name, self.xsd, **kw)
+        g = FaultGuest(os.path.join(self.dir, "guest%d" % len(self.guests)), self.xsd,
+                       self.daemon, self.shim, **kw)
         self.guests.append(g)
         return g
 
@@ -557,23 +434,26 @@ def file_fault(env, g, inject, clear, needle, occurrences=2, goal_during=True,
             g.set_committed(base[(occ + 1) % len(base)] - 7000)
         time.sleep(FAULT_S)
         g.alive("during the fault")
-        warns = g.warnings_since(m)
-        check(len(warns) >= 1, "occurrence %d: no warning logged for the fault" % (occ + 1))
-        check(len(warns) <= max_warn, "occurrence %d: %d warning lines in %.1f s (want %d):\n%s"
+        warns = g.warned_since(m)
+        assert len(warns) >= 1, "occurrence %d: no warning logged for the fault" % (occ + 1)
+        assert len(warns) <= max_warn, (
+            "occurrence %d: %d warning lines in %.1f s (want %d):\n%s"
               % (occ + 1, len(warns), FAULT_S, max_warn, "\n".join(warns[:6])))
-        check(needle in warns[0], "occurrence %d: warning does not name %r: %s" % (
+        assert needle in warns[0], (
+            "occurrence %d: warning does not name %r: %s" % (
             occ + 1, needle, warns[0]))
         shown = warns[0]
         if not writes_during:
             w = g.records()[w0:]
-            check(not w, "occurrence %d: wrote the target during the fault: %s" % (
+            assert not w, (
+                "occurrence %d: wrote the target during the fault: %s" % (
                 occ + 1, [r[4] for r in w][:5]))
         m2 = g.mark()
         clear(g)
         g.settle(base[(occ + 2) % len(base)])
         if recovery:
-            check(g.wait_log("working again", m2, 2.0),
-                  "occurrence %d: no line saying it works again" % (occ + 1))
+            assert g.wait_log("working again", since=m2, timeout=2.0), (
+                "occurrence %d: no line saying it works again" % (occ + 1))
     g.stop_checked()
     return shown.split("warning: ", 1)[-1][:150]
 
@@ -592,21 +472,24 @@ def write_fault(env, g, inject, clear, needle, prefix=None):
         g.set_committed(110000 + occ * 5000)
         time.sleep(FAULT_S)
         g.alive("during the write fault")
+        wait_for(lambda: g.records()[w0:], 5.0, 0.01)
         attempts = g.records()[w0:]
-        check(attempts, "occurrence %d: the daemon never tried to write" % (occ + 1))
-        check(g.target() != want_during, "occurrence %d: the target changed although "
+        assert attempts, "occurrence %d: the daemon never tried to write" % (occ + 1)
+        assert g.target() != want_during, (
+            "occurrence %d: the target changed although "
               "every write failed" % (occ + 1))
-        warns = g.warnings_since(m)
-        check(len(warns) == 1, "occurrence %d: %d warning lines for %d failed writes:\n%s" % (
+        warns = g.warned_since(m)
+        assert len(warns) == 1, (
+            "occurrence %d: %d warning lines for %d failed writes:\n%s" % (
             occ + 1, len(warns), len(attempts), "\n".join(warns[:6])))
-        check(needle in warns[0], "warning does not name %r: %s" % (needle, warns[0]))
+        assert needle in warns[0], "warning does not name %r: %s" % (needle, warns[0])
         shown = warns[0]
         m2 = g.mark()
         clear(g)
-        check(wait_for(lambda: g.target() == want_during, 3.0),
-              "occurrence %d: target %s after the fault cleared, wanted %d" % (
+        assert wait_for(lambda: g.target() == want_during, 3.0), (
+            "occurrence %d: target %s after the fault cleared, wanted %d" % (
                   occ + 1, g.target(), want_during))
-        check(g.wait_log("working again", m2, 2.0), "no line saying it works again")
+        assert g.wait_log("working again", since=m2, timeout=2.0), "no line saying it works again"
         g.settle(150000 + occ * 1000)
     g.stop_checked()
     return "%d failed attempts, one line: %s" % (
@@ -615,21 +498,21 @@ def write_fault(env, g, inject, clear, needle, prefix=None):
 
 # ----------------------------------------------------------- kernel files
 @case("kernel files", "/proc/meminfo vanishes")
-def meminfo_vanish(env):
+def test_meminfo_vanish(env):
     g = env.guest()
     return file_fault(env, g, lambda g: os.unlink(g.path("proc/meminfo")),
                       lambda g: None, "/proc/meminfo", goal_during=False)
 
 
 @case("kernel files", "/proc/meminfo becomes empty")
-def meminfo_empty(env):
+def test_meminfo_empty(env):
     g = env.guest()
     return file_fault(env, g, lambda g: g.put_raw("proc/meminfo", ""),
                       lambda g: None, "/proc/meminfo", goal_during=False)
 
 
 @case("kernel files", "/proc/meminfo truncated after the MemTotal line")
-def meminfo_truncated_line(env):
+def test_meminfo_truncated_line(env):
     g = env.guest()
 
     def inject(g):
@@ -639,7 +522,7 @@ def meminfo_truncated_line(env):
 
 
 @case("kernel files", "/proc/meminfo truncated inside the Committed_AS number")
-def meminfo_truncated_number(env):
+def test_meminfo_truncated_number(env):
     """A torn read: "Committed_AS:     13" instead of 130000 kB. The
     file is not what the kernel writes (no unit, no newline); acting on
     it would steer to a goal of 13 kB."""
@@ -653,21 +536,21 @@ def meminfo_truncated_number(env):
 
 
 @case("kernel files", "info/current_kb vanishes")
-def current_vanish(env):
+def test_current_vanish(env):
     g = env.guest()
     return file_fault(env, g, lambda g: os.unlink(g.path(BALLOON + "/info/current_kb")),
                       lambda g: g.set_current(CURRENT), "current_kb")
 
 
 @case("kernel files", "info/current_kb becomes empty")
-def current_empty(env):
+def test_current_empty(env):
     g = env.guest()
     return file_fault(env, g, lambda g: g.put_raw(BALLOON + "/info/current_kb", ""),
                       lambda g: g.set_current(CURRENT), "current_kb")
 
 
 @case("kernel files", "info/current_kb truncated (\"25\" for 257000)")
-def current_truncated(env):
+def test_current_truncated(env):
     """A torn read of current_kb: "25", no newline. Taken as a number,
     the guest's offset (current - MemTotal) vanishes and the daemon
     steers 57000 kB below the real floor."""
@@ -677,7 +560,7 @@ def current_truncated(env):
 
 
 @case("kernel files", "target_kb vanishes")
-def target_vanish(env):
+def test_target_vanish(env):
     g = env.guest()
 
     def inject(g):
@@ -687,7 +570,7 @@ def target_vanish(env):
 
 
 @case("kernel files", "target_kb truncated (a torn read of the driver's target)")
-def target_truncated(env):
+def test_target_truncated(env):
     """"18" for 187000. The daemon only uses the driver's target to see
     whether a write is needed: it may rewrite its own target, but must
     not write anything out of bounds, and must say what it saw at most
@@ -702,11 +585,11 @@ def target_truncated(env):
     time.sleep(FAULT_S)
     g.alive("with a torn target_kb")
     warns = g.warnings_since(m)
-    check(len(warns) <= 1, "%d warning lines:\n%s" % (len(warns), "\n".join(warns[:5])))
+    assert len(warns) <= 1, "%d warning lines:\n%s" % (len(warns), "\n".join(warns[:5]))
     if warns:
-        check("target_kb" in warns[0], "warning does not name target_kb: %s" % warns[0])
+        assert "target_kb" in warns[0], "warning does not name target_kb: %s" % warns[0]
     writes = [r[4] for r in g.records()[w0:]]
-    check(len(writes) <= 1, "%d writes during the fault: %s" % (len(writes), writes[:5]))
+    assert len(writes) <= 1, "%d writes during the fault: %s" % (len(writes), writes[:5])
     g.put_target(187000)
     g.settle(140000)
     g.stop_checked()
@@ -716,7 +599,7 @@ def target_truncated(env):
 
 
 @case("kernel files", "the whole balloon directory vanishes")
-def balloon_dir_vanish(env):
+def test_balloon_dir_vanish(env):
     g = env.guest()
     d = g.path(BALLOON)
 
@@ -729,18 +612,18 @@ def balloon_dir_vanish(env):
 
 
 @case("kernel files", "legacy /proc/xen/balloon truncated in \"Current allocation\"")
-def legacy_truncated(env):
+def test_legacy_truncated(env):
     """Legacy driver: a torn report "Current allocation:       25" (for
     257000 kB) must not be read as 25 kB (it drops the offset: the daemon
     would steer below the floor)."""
     g = env.guest(legacy=True)
 
     def inject(g):
-        txt = g.legacy_text(CURRENT, g.target() or CURRENT)
+        txt = legacy_text(CURRENT, g.target() or CURRENT)
         cut = txt.index(str(CURRENT)) + 2
         g.put_raw(LEGACY, txt[:cut])                  # "Current allocation:       25"
     return file_fault(env, g, inject,
-                      lambda g: g.put(LEGACY, g.legacy_text(CURRENT, g.target() or CURRENT)),
+                      lambda g: g.put(LEGACY, legacy_text(CURRENT, g.target() or CURRENT)),
                       "/proc/xen/balloon")
 
 
@@ -752,7 +635,7 @@ def stats_fault(env, rel, how):
     g.start()
     g.settle(150000)
     with env.xsd.client() as c:
-        check(wait_for(lambda: c.read(HOME + "/memory/" + key), 3), "%s never published" % key)
+        assert wait_for(lambda: c.read(HOME + "/memory/" + key), 3), "%s never published" % key
         shown = None
         for occ in range(2):
             m = g.mark()
@@ -762,18 +645,19 @@ def stats_fault(env, rel, how):
                 g.put_raw(rel, "")
             time.sleep(FAULT_S)
             g.alive("without %s" % rel)
-            warns = g.warnings_since(m)
-            check(len(warns) == 1, "occurrence %d: %d warning lines for /%s %s (want 1)%s" % (
+            warns = g.warned_since(m)
+            assert len(warns) == 1, (
+                "occurrence %d: %d warning lines for /%s %s (want 1)%s" % (
                 occ + 1, len(warns), rel, "vanishing" if how == "vanish" else "empty",
                 ":\n" + "\n".join(warns[:5]) if warns else ""))
-            check(key in warns[0], "warning does not name %s: %s" % (rel, warns[0]))
+            assert key in warns[0], "warning does not name %s: %s" % (rel, warns[0])
             shown = warns[0]
             new = ("100%d.00 90.00\n" % occ) if key == "uptime" else (
                 "pgpgin 1000\npgpgout 2000\npswpin %d\npswpout 4\n" % (10 + occ))
             g.put(rel, new)
             want = (new.rstrip("\n") if key == "uptime" else new).encode()
-            check(wait_for(lambda: c.read(HOME + "/memory/" + key) == want, 3),
-                  "%s not published again after the fault cleared: %r" % (
+            assert wait_for(lambda: c.read(HOME + "/memory/" + key) == want, 3), (
+                "%s not published again after the fault cleared: %r" % (
                       key, c.read(HOME + "/memory/" + key)))
             g.settle(150000 + occ * 1000)
     g.stop_checked()
@@ -781,17 +665,17 @@ def stats_fault(env, rel, how):
 
 
 @case("kernel files", "/proc/vmstat vanishes")
-def vmstat_vanish(env):
+def test_vmstat_vanish(env):
     return stats_fault(env, "proc/vmstat", "vanish")
 
 
 @case("kernel files", "/proc/vmstat becomes empty")
-def vmstat_empty(env):
+def test_vmstat_empty(env):
     return stats_fault(env, "proc/vmstat", "empty")
 
 
 @case("kernel files", "/proc/uptime vanishes")
-def uptime_vanish(env):
+def test_uptime_vanish(env):
     return stats_fault(env, "proc/uptime", "vanish")
 
 
@@ -800,7 +684,7 @@ NO_DAC = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
 
 
 @case("balloon write", "EACCES: target_kb read-only to a daemon without CAP_DAC_OVERRIDE")
-def write_eacces(env):
+def test_write_eacces(env):
     """Root ignores file modes; the daemon runs here with CAP_DAC_OVERRIDE
     and CAP_DAC_READ_SEARCH dropped from its bounding set (setpriv), so a
     chmod 0444 target_kb gives it a real EACCES."""
@@ -810,7 +694,7 @@ def write_eacces(env):
 
 
 @case("balloon write", "EPERM: target_kb immutable (chattr +i)")
-def write_eperm(env):
+def test_write_eperm(env):
     g = env.guest()
     chattr = lambda flag: subprocess.run(["chattr", flag, g.target_path], check=True)  # noqa: E731
     try:
@@ -820,7 +704,7 @@ def write_eperm(env):
 
 
 @case("balloon write", "EROFS: read-only bind mount over the balloon directory")
-def write_erofs(env):
+def test_write_erofs(env):
     """The daemon runs in its own mount namespace (unshare -m, private
     propagation); the test bind-mounts the balloon directory read-only
     there (nsenter), nothing changes outside."""
@@ -848,22 +732,22 @@ def injected_write(env, err):
 
 
 @case("balloon write", "EINVAL from the balloon driver on write", injected=True)
-def write_einval(env):
+def test_write_einval(env):
     return injected_write(env, "EINVAL")
 
 
 @case("balloon write", "ENOSPC from the balloon driver on write", injected=True)
-def write_enospc(env):
+def test_write_enospc(env):
     return injected_write(env, "ENOSPC")
 
 
 @case("balloon write", "EIO from the balloon driver on write", injected=True)
-def write_eio(env):
+def test_write_eio(env):
     return injected_write(env, "EIO")
 
 
 @case("balloon write", "target_kb replaced by a fifo (no writer, no reader)")
-def target_fifo(env):
+def test_target_fifo(env):
     """The daemon opens with O_NONBLOCK: it must neither hang on the
     fifo nor act; reading it gives nothing (EOF), so the balloon cannot
     be read: one line, no write."""
@@ -881,7 +765,7 @@ def target_fifo(env):
 
 
 @case("balloon write", "target_kb replaced by a directory (EISDIR)")
-def target_directory(env):
+def test_target_directory(env):
     g = env.guest()
 
     def inject(g):
@@ -902,17 +786,18 @@ PRESWAP_CONF = ("XENBALLOON_PRESWAP_SHRINK=true\nXENBALLOON_PRESWAP_INERTIA=2\n"
 
 def preswap_writes(g):
     try:
-        return int(g.get(PRESWAP).decode().strip() or -1)
+        return int(g.get(PRESWAP).strip() or -1)
     except (OSError, ValueError):
         return None
 
 
 @case("preswap", "the preswap file vanishes")
-def preswap_vanish(env):
+def test_preswap_vanish(env):
     g = env.guest(conf=PRESWAP_CONF, preswap=1000)
     g.start()
     # 1000 pages, stable for the inertia: shrunk to 1000 - 1000/10 = 900.
-    check(wait_for(lambda: preswap_writes(g) == 900, 3), "preswap not shrunk to 900: %s" %
+    assert wait_for(lambda: preswap_writes(g) == 900, 3), (
+        "preswap not shrunk to 900: %s" %
           preswap_writes(g))
     shown = None
     for occ in range(2):
@@ -920,47 +805,49 @@ def preswap_vanish(env):
         os.unlink(g.path(PRESWAP))
         time.sleep(FAULT_S)
         g.alive("without the preswap file")
-        warns = g.warnings_since(m)
-        check(len(warns) == 1, "occurrence %d: %d warning lines (want 1):\n%s" % (
+        warns = g.warned_since(m)
+        assert len(warns) == 1, (
+            "occurrence %d: %d warning lines (want 1):\n%s" % (
             occ + 1, len(warns), "\n".join(warns[:5])))
-        check("preswap" in warns[0], "warning does not name the preswap file: %s" % warns[0])
+        assert "preswap" in warns[0], "warning does not name the preswap file: %s" % warns[0]
         shown = warns[0]
         m2 = g.mark()
         g.put(PRESWAP, "500\n")
-        check(wait_for(lambda: preswap_writes(g) == 450, 3),
-              "preswap shrinking did not resume: %s" % preswap_writes(g))
-        check(g.wait_log("working again", m2, 1), "no line saying preswap works again")
+        assert wait_for(lambda: preswap_writes(g) == 450, 3), (
+            "preswap shrinking did not resume: %s" % preswap_writes(g))
+        assert g.wait_log("working again", since=m2, timeout=1), "no line saying preswap works again"
         g.settle(150000 + occ * 1000)
     g.stop_checked()
     return shown.split("warning: ", 1)[-1][:120]
 
 
 @case("preswap", "writing the preswap file fails (chattr +i: EPERM)")
-def preswap_write_fails(env):
+def test_preswap_write_fails(env):
     """Reading works, the shrink write fails every inertia ticks: one
     line, not one per attempt (nor a 'working again' after each read)."""
     g = env.guest(conf=PRESWAP_CONF, preswap=1000)
     p = g.path(PRESWAP)
     try:
         g.start()
-        check(wait_for(lambda: preswap_writes(g) == 900, 3), "preswap not shrunk first")
+        assert wait_for(lambda: preswap_writes(g) == 900, 3), "preswap not shrunk first"
         m = g.mark()
         g.put(PRESWAP, "800\n")
         subprocess.run(["chattr", "+i", p], check=True)
         time.sleep(2 * FAULT_S)       # ~20 ticks: ~6 attempts with inertia 2
         g.alive("with an immutable preswap file")
+        g.warned_since(m)
         # -v logs each shrink attempt at debug level; what counts are the
         # warnings and the "working again" lines between them.
         lines = [ln for ln in g.lines_since(m) if "preswap" in ln and
                  ("warning:" in ln or "working again" in ln)]
         warns = g.warnings_since(m)
-        check(len(warns) == 1 and len(lines) == 1,
-              "%d warning and %d 'working again' lines in %.1f s (want 1 line):\n%s" % (
+        assert len(warns) == 1 and len(lines) == 1, (
+            "%d warning and %d 'working again' lines in %.1f s (want 1 line):\n%s" % (
                   len(warns), len(lines) - len(warns), 2 * FAULT_S, "\n".join(lines[:6])))
-        check("preswap" in warns[0], "warning does not name the preswap file: %s" % warns[0])
+        assert "preswap" in warns[0], "warning does not name the preswap file: %s" % warns[0]
         subprocess.run(["chattr", "-i", p], check=True)
-        check(wait_for(lambda: preswap_writes(g) == 720, 3),
-              "preswap shrinking did not resume: %s" % preswap_writes(g))
+        assert wait_for(lambda: preswap_writes(g) == 720, 3), (
+            "preswap shrinking did not resume: %s" % preswap_writes(g))
         g.settle(150000)
     finally:
         subprocess.run(["chattr", "-i", p], stderr=subprocess.DEVNULL)
@@ -977,13 +864,13 @@ def directed(g, c, target, static_max=STATIC_MAX, timeout=5.0):
         c.write(HOME + "/memory/target", str(target), t)
     c.transaction(txn)
     want = max(FLOOR, min(static_max, target))
-    check(wait_for(lambda: g.target() == want, timeout),
-          "directed: memory/target %d -> target %s, wanted %d" % (target, g.target(), want))
+    assert wait_for(lambda: g.target() == want, timeout), (
+        "directed: memory/target %d -> target %s, wanted %d" % (target, g.target(), want))
     return want
 
 
 @case("xenstore", "xenstored killed and restarted five times in a row")
-def xenstored_restart_x5(env):
+def test_xenstored_restart_x5(env):
     g = env.guest(self_mode=False)
     g.start()
     with env.xsd.client() as c:
@@ -998,20 +885,21 @@ def xenstored_restart_x5(env):
         with env.xsd.client() as c:
             # The new store is empty: the toolstack writes the keys again.
             directed(g, c, 180000 + i * 10000)
-            check(wait_for(lambda: c.read(HOME + "/memory/meminfo"), 5), "not republished")
+            assert wait_for(lambda: c.read(HOME + "/memory/meminfo"), 5), "not republished"
         times.append(time.monotonic() - t0)
         g.alive("after restart %d" % (i + 1))
-        warns = g.warnings_since(m)
-        check(1 <= len(warns) <= 2, "restart %d: %d warning lines (want the loss and at most "
+        warns = g.warned_since(m)
+        assert 1 <= len(warns) <= 2, (
+            "restart %d: %d warning lines (want the loss and at most "
               "one failed reconnection):\n%s" % (i + 1, len(warns), "\n".join(warns[:6])))
-        check(all("xenstore" in w for w in warns), "warning does not say xenstore: %s" % warns)
-        check(g.wait_log("connected again", m, 1), "restart %d: no 'connected again'" % (i + 1))
+        assert all("xenstore" in w for w in warns), "warning does not say xenstore: %s" % warns
+        assert g.wait_log("connected again", since=m, timeout=1), "restart %d: no 'connected again'" % (i + 1)
     g.stop_checked()
     return "5 restarts, followed dom0 again after %s s" % ", ".join("%.2f" % t for t in times)
 
 
 @case("xenstore", "xenstored killed five times before the daemon can reconnect")
-def xenstored_rapid_restarts(env):
+def test_xenstored_rapid_restarts(env):
     g = env.guest()
     g.start()
     g.settle(150000)
@@ -1023,18 +911,19 @@ def xenstored_rapid_restarts(env):
         time.sleep(0.02)
     g.alive("after 5 rapid restarts")
     with env.xsd.client() as c:
-        check(wait_for(lambda: c.read(HOME + "/memory/meminfo"), 5),
-              "not republished after the last restart")
+        assert wait_for(lambda: c.read(HOME + "/memory/meminfo"), 5), (
+            "not republished after the last restart")
     g.settle(140000)
     warns = g.warnings_since(m)
-    check(len(warns) <= 10, "%d warning lines for 5 outages:\n%s" % (
+    assert len(warns) <= 10, (
+        "%d warning lines for 5 outages:\n%s" % (
         len(warns), "\n".join(warns[:12])))
     g.stop_checked()
     return "reconnected and republished; %d warning lines for 5 outages" % len(warns)
 
 
 @case("xenstore", "xenstored absent at start, appears later, then dies")
-def xenstored_absent(env):
+def test_xenstored_absent(env):
     env.xsd.stop()
     g = env.guest(static_max=0)
     g.bounds = [(0.0, FLOOR, 1 << 62)]
@@ -1043,22 +932,24 @@ def xenstored_absent(env):
     time.sleep(3.0)            # back-off 50 ms .. 2 s: ~6 attempts
     g.alive("without xenstored")
     warns = g.warnings_since(0)
-    check(len(warns) == 1, "%d warning lines while xenstored is absent (want 1):\n%s" % (
+    assert len(warns) == 1, (
+        "%d warning lines while xenstored is absent (want 1):\n%s" % (
         len(warns), "\n".join(warns[:6])))
-    check("xenstore" in warns[0], "warning does not say xenstore: %s" % warns[0])
+    assert "xenstore" in warns[0], "warning does not say xenstore: %s" % warns[0]
     absent_line = warns[0]
     env.xsd.start()
     with env.xsd.client() as c:
-        check(wait_for(lambda: c.read(HOME + "/memory/meminfo"), 5),
-              "never published after xenstored appeared")
+        assert wait_for(lambda: c.read(HOME + "/memory/meminfo"), 5), (
+            "never published after xenstored appeared")
     g.settle(160000, maximum=1 << 62)
     m = g.mark()
     env.xsd.kill()
     g.settle(130000, maximum=1 << 62)
     time.sleep(2.0)
     g.alive("after xenstored died")
-    warns = g.warnings_since(m)
-    check(1 <= len(warns) <= 2, "%d warning lines after xenstored died:\n%s" % (
+    warns = g.warned_since(m)
+    assert 1 <= len(warns) <= 2, (
+        "%d warning lines after xenstored died:\n%s" % (
         len(warns), "\n".join(warns)))
     g.stop_checked()
     return "one line while absent (%s); ballooned alone; connected when it came" % (
@@ -1080,14 +971,18 @@ def garbage_key(env, g, c, key, bad, probe, need_log=True):
     for v in bad:
         m = g.mark()
         c.write(HOME + "/memory/" + key, v)
+        if need_log:
+            g.warned_since(m)       # then room for a second line, which must not come
         time.sleep(0.15)
         g.alive("after memory/%s = %r" % (key, v))
-        check(probe(), "acted on memory/%s = %r" % (key, v[:40]))
+        assert probe(), "acted on memory/%s = %r" % (key, v[:40])
         warns = g.warnings_since(m)
         if need_log:
-            check(len(warns) == 1, "memory/%s = %r: %d warning lines (want 1)%s" % (
+            assert len(warns) == 1, (
+                "memory/%s = %r: %d warning lines (want 1)%s" % (
                 key, v[:40], len(warns), ":\n" + "\n".join(warns[:4]) if warns else ""))
-            check(("memory/" + key) in warns[0], "warning does not name memory/%s: %s" % (
+            assert ("memory/" + key) in warns[0], (
+                "warning does not name memory/%s: %s" % (
                 key, warns[0]))
         lines += len(warns)
     # The same bad value again: no new line.
@@ -1096,20 +991,20 @@ def garbage_key(env, g, c, key, bad, probe, need_log=True):
     time.sleep(0.1)
     c.write(HOME + "/memory/" + key, "abc")
     time.sleep(0.2)
-    check(len(g.warnings_since(m)) <= 1, "the same bad value logged more than once")
-    check("\x1b" not in g.logtext(), "an escape byte from xenstore reached the log")
+    assert len(g.warnings_since(m)) <= 1, "the same bad value logged more than once"
+    assert "\x1b" not in g.logtext(), "an escape byte from xenstore reached the log"
     return lines
 
 
 @case("xenstore", "memory/target empty, huge, negative, non-numeric, NUL, newline")
-def xs_target_garbage(env):
+def test_xs_target_garbage(env):
     g = env.guest(self_mode=False)
     g.start()
     with env.xsd.client() as c:
         held = directed(g, c, 220000)
         w0 = g.write_count()
         n = garbage_key(env, g, c, "target", BAD_VALUES, lambda: g.target() == held)
-        check(g.write_count() == w0, "wrote the target while memory/target was garbage")
+        assert g.write_count() == w0, "wrote the target while memory/target was garbage"
         directed(g, c, 240000)
     g.stop_checked()
     return "%d bad values, %d lines, target held at %d, then followed a good one" % (
@@ -1117,7 +1012,7 @@ def xs_target_garbage(env):
 
 
 @case("xenstore", "memory/target below the floor and above memory/static-max")
-def xs_target_bounds(env):
+def test_xs_target_bounds(env):
     g = env.guest(self_mode=False)
     g.start()
     with env.xsd.client() as c:
@@ -1125,16 +1020,16 @@ def xs_target_bounds(env):
         m = g.mark()
         directed(g, c, 1000)                        # -> the floor
         time.sleep(0.3)
-        warns = g.warnings_since(m)
-        check(len(warns) == 1 and "floor" in warns[0],
-              "below the floor: %d lines: %s" % (len(warns), warns))
+        warns = g.warned_since(m)
+        assert len(warns) == 1 and "floor" in warns[0], (
+            "below the floor: %d lines: %s" % (len(warns), warns))
         m = g.mark()
         c.write(HOME + "/memory/target", str(STATIC_MAX + 50000))
         time.sleep(0.3)
-        check(g.target() == FLOOR, "acted on a target above static-max: %s" % g.target())
-        warns = g.warnings_since(m)
-        check(len(warns) == 1 and "static-max" in warns[0],
-              "above static-max: %d lines: %s" % (len(warns), warns))
+        assert g.target() == FLOOR, "acted on a target above static-max: %s" % g.target()
+        warns = g.warned_since(m)
+        assert len(warns) == 1 and "static-max" in warns[0], (
+            "above static-max: %d lines: %s" % (len(warns), warns))
         directed(g, c, 250000)
     g.stop_checked()
     return "1000 kB held at the floor %d; %d kB ignored; both logged once" % (
@@ -1142,7 +1037,7 @@ def xs_target_bounds(env):
 
 
 @case("xenstore", "memory/static-max garbage")
-def xs_static_max_garbage(env):
+def test_xs_static_max_garbage(env):
     g = env.guest(self_mode=False)
     g.start()
     with env.xsd.client() as c:
@@ -1152,14 +1047,14 @@ def xs_static_max_garbage(env):
         # With static-max unusable, a target below the last good maximum
         # is still followed (and never above it: the bounds say so).
         c.write(HOME + "/memory/target", "230000")
-        check(wait_for(lambda: g.target() == 230000, 3), "target not followed")
+        assert wait_for(lambda: g.target() == 230000, 3), "target not followed"
         directed(g, c, 240000)
     g.stop_checked()
     return "%d bad values, %d lines; directed ballooning went on" % (len(bad), n)
 
 
 @case("xenstore", "memory/{down,up,preswap}hysteresis and preswapinertia garbage")
-def xs_hysteresis_garbage(env):
+def test_xs_hysteresis_garbage(env):
     g = env.guest(conf=PRESWAP_CONF, preswap=1000)
     g.start()
     g.settle(150000)
@@ -1180,7 +1075,7 @@ def xs_hysteresis_garbage(env):
 
 
 @case("xenstore", "memory/selfballoon garbage")
-def xs_selfballoon_garbage(env):
+def test_xs_selfballoon_garbage(env):
     g = env.guest()
     g.start()
     g.settle(150000)
@@ -1189,13 +1084,13 @@ def xs_selfballoon_garbage(env):
         n = garbage_key(env, g, c, "selfballoon", bad, lambda: "mode: idle" not in g.logtext())
         g.settle(130000)
         c.write(HOME + "/memory/selfballoon", "0")
-        check(g.wait_log("mode: idle", 0, 3), "selfballoon=0 not honoured after the garbage")
+        assert g.wait_log("mode: idle", since=0, timeout=3), "selfballoon=0 not honoured after the garbage"
     g.stop_checked()
     return "%d bad values, %d lines; selfballooning from the config went on" % (len(bad), n)
 
 
 @case("xenstore", "memory/interval garbage (tick length from the config)")
-def xs_interval_garbage(env):
+def test_xs_interval_garbage(env):
     """Without --interval: XENBALLOON_SELF_INTERVAL=1. A bad interval
     must leave the tick at 1 s (0 would spin, a huge one would stall)."""
     g = env.guest(conf="XENBALLOON_SELF_INTERVAL=1\n")
@@ -1215,7 +1110,7 @@ def xs_interval_garbage(env):
             if v:
                 seen.add(v)
             time.sleep(0.05)
-        check(2 <= len(seen) <= 5, "%d publications in 3.2 s with a 1 s tick" % len(seen))
+        assert 2 <= len(seen) <= 5, "%d publications in 3.2 s with a 1 s tick" % len(seen)
         g.settle(130000, timeout=3)
     g.stop_checked()
     return "%d bad values, %d lines; %d ticks in 3.2 s" % (len(bad), n, len(seen))
@@ -1225,30 +1120,31 @@ def xs_interval_garbage(env):
 def sighup_fault(env, g, inject, clear, needle):
     g.start()
     g.settle(50000)                              # at the floor
-    check(g.target() == FLOOR, "not at the floor")
+    assert g.target() == FLOOR, "not at the floor"
     m = g.mark()
     inject(g)
     g.signal_hup()
-    check(g.wait_log("keeping the previous configuration", m, 3),
-          "no 'keeping the previous configuration' line")
+    assert g.wait_log("keeping the previous configuration", since=m, timeout=3), (
+        "no 'keeping the previous configuration' line")
     time.sleep(0.3)
     g.alive("after SIGHUP with the config %s" % needle)
     warns = g.warnings_since(m)
-    check(len(warns) == 1, "%d warning lines (want 1):\n%s" % (len(warns), "\n".join(warns)))
-    check(g.conf in warns[0], "warning does not name the config file: %s" % warns[0])
+    assert len(warns) == 1, "%d warning lines (want 1):\n%s" % (len(warns), "\n".join(warns))
+    assert g.conf in warns[0], "warning does not name the config file: %s" % warns[0]
     # The old settings stay: floor 100 MB, hysteresis 1.
     g.settle(140000)
     g.settle(60000)
-    check(g.target() == FLOOR, "floor not kept")
+    assert g.target() == FLOOR, "floor not kept"
     # Fixed: a new floor (120 MB) is applied on the next SIGHUP.
     clear(g)
     g.base_conf = g.base_conf.replace("XENBALLOON_MINMEM=%d" % MINMEM_MB, "XENBALLOON_MINMEM=120")
     g.write_conf()
     m = g.mark()
     g.signal_hup()
-    check(g.wait_log("reload: configuration", m, 3), "good config not loaded")
+    assert g.wait_log("reload: configuration", since=m, timeout=3), "good config not loaded"
     new_floor = 120 * 1024 + OFFSET
-    check(wait_for(lambda: g.target() == new_floor, 3), "new floor not applied: %s, wanted %d"
+    assert wait_for(lambda: g.target() == new_floor, 3), (
+        "new floor not applied: %s, wanted %d"
           % (g.target(), new_floor))
     g.set_bounds(new_floor, STATIC_MAX)
     g.settle(150000, floor=new_floor)
@@ -1257,7 +1153,7 @@ def sighup_fault(env, g, inject, clear, needle):
 
 
 @case("config", "config replaced by a directory before SIGHUP (EISDIR)")
-def sighup_config_dir(env):
+def test_sighup_config_dir(env):
     g = env.guest()
 
     def inject(g):
@@ -1270,20 +1166,20 @@ def sighup_config_dir(env):
 
 
 @case("config", "config removed before SIGHUP (ENOENT)")
-def sighup_config_missing(env):
+def test_sighup_config_missing(env):
     g = env.guest()
     return sighup_fault(env, g, lambda g: os.unlink(g.conf), lambda g: None, "missing")
 
 
 @case("config", "config chmod 000 before SIGHUP, daemon without CAP_DAC_OVERRIDE (EACCES)")
-def sighup_config_eacces(env):
+def test_sighup_config_eacces(env):
     g = env.guest()
     g.prefix = NO_DAC
     return sighup_fault(env, g, lambda g: os.chmod(g.conf, 0), lambda g: None, "unreadable")
 
 
 @case("config", "config with a NUL byte before SIGHUP")
-def sighup_config_nul(env):
+def test_sighup_config_nul(env):
     g = env.guest()
 
     def inject(g):
@@ -1294,7 +1190,7 @@ def sighup_config_nul(env):
 
 # ----------------------------------------------------------------- signals
 @case("signals", "SIGTERM/SIGINT at random moments of --interval 0 ticks, 40 times")
-def sigterm_mid_tick(env):
+def test_sigterm_mid_tick(env):
     """Each run: --interval 0 (back-to-back ticks) while the test flips
     Committed_AS every millisecond, so most ticks write a target; the
     signal comes 0-30 ms after start-up. Exit 0, pidfile removed, the
@@ -1324,22 +1220,23 @@ def sigterm_mid_tick(env):
             if rc != 0:
                 raise Died("run %d: exit status %s on %s; log tail:\n%s" % (
                     i, rc, signal.Signals(sig).name, g.logtext()[-800:]))
-            check(not os.path.exists(g.pidfile), "run %d: pidfile left behind" % i)
-            txt = g.get(g.target_rel).decode("ascii", "replace").strip()
-            check(txt.isdigit() and FLOOR <= int(txt) <= STATIC_MAX,
-                  "run %d: balloon file holds %r after the signal" % (i, txt))
+            assert not os.path.exists(g.pidfile), "run %d: pidfile left behind" % i
+            txt = g.get(g.target_rel).strip()
+            assert txt.isdigit() and FLOOR <= int(txt) <= STATIC_MAX, (
+                "run %d: balloon file holds %r after the signal" % (i, txt))
             writes += g.write_count() - w0
     finally:
         stop.set()
         t.join()
-    check(writes > runs, "only %d target writes in %d runs: the signal never hit a busy tick"
+    assert writes > runs, (
+        "only %d target writes in %d runs: the signal never hit a busy tick"
           % (writes, runs))
     return "%d runs, all exit 0, pidfile removed, %d target writes, file always whole" % (
         runs, writes)
 
 
 @case("signals", "SIGTERM while xenstored is frozen (SIGSTOP) mid-tick")
-def sigterm_xenstored_frozen(env):
+def test_sigterm_xenstored_frozen(env):
     """A stopped xenstored never answers; a tick waiting on it is stuck
     mid-tick. SIGTERM must still stop the daemon promptly, and
     selfballooning must not depend on xenstore answering."""
@@ -1359,8 +1256,8 @@ def sigterm_xenstored_frozen(env):
     if rc is None:
         raise Died("SIGTERM did not stop the daemon within 3 s while xenstored was stopped "
                    "(selfballooning %s meanwhile)" % ("went on" if moved else "stalled too"))
-    check(rc == 0, "exit status %s" % rc)
-    check(moved, "selfballooning stalled while xenstored was stopped")
+    assert rc == 0, "exit status %s" % rc
+    assert moved, "selfballooning stalled while xenstored was stopped"
     return "stopped in %.2f s, exit 0" % took
 
 
@@ -1373,48 +1270,47 @@ def pidfile_case(env, content, setup=None):
         with open(g.pidfile, "w") as f:
             f.write(content)
     g.start()
-    check(wait_for(lambda: os.path.exists(g.pidfile) and
-                   open(g.pidfile).read().strip() == str(g.proc.pid), 3),
-          "pidfile does not hold the daemon's pid: %r" % (
-              open(g.pidfile).read() if os.path.exists(g.pidfile) else None))
+    assert wait_for(lambda: os.path.exists(g.pidfile) and
+                    open(g.pidfile).read().strip() == str(g.proc.pid), 3), "pidfile does not hold the daemon's pid: %r" % (
+              open(g.pidfile).read() if os.path.exists(g.pidfile) else None)
     g.settle(150000)
     warns = g.warnings_since(0)
-    check(len(warns) <= 1, "%d warning lines for a stale pidfile: %s" % (len(warns), warns))
+    assert len(warns) <= 1, "%d warning lines for a stale pidfile: %s" % (len(warns), warns)
     g.stop_checked()
     return "started over it, pidfile rewritten and removed on SIGTERM"
 
 
 @case("pidfile", "stale pidfile with a dead pid")
-def pidfile_dead_pid(env):
+def test_pidfile_dead_pid(env):
     return pidfile_case(env, "999999\n")
 
 
 @case("pidfile", "stale pidfile naming a live unrelated process")
-def pidfile_live_pid(env):
+def test_pidfile_live_pid(env):
     return pidfile_case(env, "%d\n" % os.getpid())
 
 
 @case("pidfile", "stale pidfile holding garbage")
-def pidfile_garbage(env):
+def test_pidfile_garbage(env):
     return pidfile_case(env, "not a pid\x00\n\n")
 
 
 @case("pidfile", "pidfile left by a SIGKILLed daemon")
-def pidfile_killed(env):
+def test_pidfile_killed(env):
     def setup(g):
         g.start()
-        check(wait_for(lambda: os.path.exists(g.pidfile), 3), "no pidfile")
+        assert wait_for(lambda: os.path.exists(g.pidfile), 3), "no pidfile"
         g.proc.kill()
         g.proc.wait()
         g.logf.close()
         g.stop_sampler()
         g.proc = None
-        check(os.path.exists(g.pidfile), "SIGKILL removed the pidfile?")
+        assert os.path.exists(g.pidfile), "SIGKILL removed the pidfile?"
     return pidfile_case(env, None, setup)
 
 
 @case("pidfile", "pidfile directory missing: exit 1 with one clear line")
-def pidfile_no_dir(env):
+def test_pidfile_no_dir(env):
     g = env.guest()
     g.pidfile = os.path.join(g.dir, "no-such-dir", "xenballoond.pid")
     g.start(wait=False)
@@ -1423,94 +1319,41 @@ def pidfile_no_dir(env):
     except subprocess.TimeoutExpired:
         raise Died("daemon ran without being able to write its pidfile")
     g.stop()
-    check(rc == 1, "exit status %s, wanted 1" % rc)
+    assert rc == 1, "exit status %s, wanted 1" % rc
     lines = [ln for ln in g.logtext().splitlines() if ln.strip()]
-    check(len(lines) == 1 and g.pidfile in lines[0], "output: %r" % lines)
-    check(g.target() == CURRENT, "wrote the balloon without a pidfile")
+    assert len(lines) == 1 and g.pidfile in lines[0], "output: %r" % lines
+    assert g.target() == CURRENT, "wrote the balloon without a pidfile"
     return lines[0][:120]
 
 
-# -------------------------------------------------------------------- main
-def main():
-    global OPTS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("result")
-    ap.add_argument("workdir")
-    ap.add_argument("--daemon", default=os.path.join(REPO, "build", "xenballoond"))
-    ap.add_argument("--shim", default="")
-    ap.add_argument("--only", default="")
-    ap.add_argument("--name", default="faults")
-    ap.add_argument("--seed", type=int, default=None)
-    ap.add_argument("--list", action="store_true")
-    OPTS = ap.parse_args()
-    if OPTS.list:
-        for c in CASES:
-            print("%-26s %-14s %s%s" % (c.__name__, c.group, c.what,
-                                        " (injected)" if c.injected else ""))
-        return 0
-    OPTS.workdir = os.path.abspath(OPTS.workdir)
-    OPTS.daemon = os.path.abspath(OPTS.daemon)
-    if os.geteuid() != 0:
-        loud("not root: the chattr, setpriv, unshare/nsenter and mount faults will fail")
-    if OPTS.shim:
-        OPTS.shim = os.path.abspath(OPTS.shim)
-    os.makedirs(OPTS.workdir, exist_ok=True)
-    seed = OPTS.seed if OPTS.seed is not None else int(time.time())
+# ------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module", autouse=True)
+def matrix(opts, report):
+    """Seeds the random choices (--seed, or the time: the seed is
+    printed) and counts the faults tried and survived."""
+    seed = opts.seed if opts.seed is not None else int(time.time())
     random.seed(seed)
-    print("%s: daemon %s, seed %d%s" % (OPTS.name, OPTS.daemon, seed,
-                                        "" if OPTS.shim else ", NO faultinj.so: injected "
-                                        "faults will fail"), flush=True)
-    only = set(filter(None, OPTS.only.split(",")))
-    passed = failed = tried = survived = 0
-    t_all = time.monotonic()
-    for c in CASES:
-        if only and c.__name__ not in only:
-            continue
-        tried += 1
-        t0 = time.monotonic()
-        env = None
-        ok = alive = True
-        detail = ""
-        try:
-            env = Env(c.__name__)
-            detail = c(env)
-        except Died as e:
-            ok = alive = False
-            detail = str(e)
-        except Fail as e:
-            ok = False
-            detail = str(e)
-        except Exception as e:  # noqa: BLE001 - every failure is reported
-            ok = False
-            detail = "%s: %s\n%s" % (type(e).__name__, e, traceback.format_exc())
-        wrong = []
-        if env is not None:
-            try:
-                wrong, problems = env.close()
-            except Exception as e:  # noqa: BLE001
-                problems = ["clean-up failed: %s" % e]
-            if problems:
-                ok = False
-                detail += "; " + "; ".join(problems)
-        if wrong:
-            ok = False
-            STATS["wrong"] += len(wrong)
-            detail = "%d WRONG WRITES: %s; %s" % (len(wrong), "; ".join(wrong[:4]), detail)
-        survived += alive
-        passed += ok
-        failed += not ok
-        print("%s %s (%.1f s) [%s: %s%s]: %s" % (
-            "ok" if ok else "FAIL", c.__name__, time.monotonic() - t0, c.group, c.what,
-            ", INJECTED" if c.injected else "", detail), flush=True)
-        if not ok:
-            print("  (logs under %s)" % os.path.join(OPTS.workdir, c.__name__), flush=True)
-    print("%s: tried %d, survived %d, wrong writes %d (%.0f s)" % (
-        OPTS.name, tried, survived, STATS["wrong"], time.monotonic() - t_all))
-    with open(OPTS.result, "w") as f:
-        f.write("%d %d\n" % (passed, failed))
-    print("%s: %d passed, %d failed" % (OPTS.name, passed, failed))
-    return 0 if failed == 0 and passed > 0 else 1
+    report("faults: daemon %s, seed %d%s" % (
+        os.path.abspath(opts.daemon), seed,
+        "" if opts.shim else ", NO faultinj.so: injected faults will fail"))
+    if os.geteuid() != 0:
+        report("faults: not root: the chattr, setpriv, unshare/nsenter and mount faults fail")
+    yield
+    report("faults: tried %d, survived %d, wrong writes %d" % (
+        STATS["tried"], STATS["tried"] - STATS["died"], STATS["wrong"]))
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+@pytest.fixture
+def env(case_dir, opts):
+    """A xenstored and the case's guests; at the end every daemon is
+    stopped and the case fails on a wrong write, a sanitizer report or a
+    bad exit status."""
+    e = Env(case_dir, os.path.abspath(opts.daemon),
+            os.path.abspath(opts.shim) if opts.shim else "")
+    yield e
+    wrong, problems = e.close()
+    STATS["wrong"] += len(wrong)
+    if wrong:
+        problems.insert(0, "%d WRONG WRITES: %s" % (len(wrong), "; ".join(wrong[:4])))
+    if problems:
+        pytest.fail("; ".join(problems) + " (logs under %s)" % case_dir)

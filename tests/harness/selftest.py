@@ -1,55 +1,35 @@
-#!/usr/bin/python3
-"""selftest.py RESULT_FILE [WORKDIR] [-v]: self-test of the xenstored harness.
+"""Self-test of the xenstored harness (make check-harness).
 
 Runs the real xenstored (Debian 12, Xen 4.17) through xenstored.sh and
 talks to it with the real libxenstore (xs.py), then checks the facts the
 daemon's design relies on: how a libxenstore handle behaves when
 xenstored dies (with and without a watch), after a restart, watch
-initial events, XENSTORED_PATH, transaction conflicts.
+initial events, XENSTORED_PATH, transaction conflicts. The measurements
+behind the facts are printed under "measured".
 
-RESULT_FILE gets one line "PASSED FAILED"; prints "harness: N passed,
-M failed"; exit status 1 on any failure. Every wait is bounded; a
-watchdog ends the run (as failed) after 240 s whatever happens.
--v (or --probe) also prints the measurements behind the facts.
+Every wait is bounded; a watchdog ends the run (as failed) after 240 s
+whatever happens. Options, result file: tests/conftest.py.
 """
 
 import errno
 import os
 import select
 import shutil
-import sys
 import threading
 import time
-import traceback
 
-sys.dont_write_bytecode = True      # no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import xs as xsmod  # noqa: E402
-from xs import XS, Xenstored, XenstoredError, count_requests, trace_size  # noqa: E402
+import pytest
 
-VERBOSE = False
-RESULTS = {"passed": 0, "failed": 0}
-RESULT_FILE = None
+import xs as xsmod
+from xs import XS, Xenstored, XenstoredError, count_requests, trace_size
+
+NOTES = []
 _daemons = []
-_lock = threading.Lock()
+WATCHDOG_S = 240
 
 
 def note(msg):
-    if VERBOSE:
-        print("    # " + msg, flush=True)
-
-
-def write_result():
-    with _lock:
-        p, f = RESULTS["passed"], RESULTS["failed"]
-    if RESULT_FILE:
-        d = os.path.dirname(RESULT_FILE)
-        if d:
-            os.makedirs(d, exist_ok=True)
-        with open(RESULT_FILE, "w") as fh:
-            fh.write("%d %d\n" % (p, f))
-    print("harness: %d passed, %d failed" % (p, f), flush=True)
-    return p, f
+    NOTES.append(msg)
 
 
 def stop_all():
@@ -60,18 +40,22 @@ def stop_all():
             pass
 
 
-def watchdog(seconds):
+def watchdog(seconds, config):
+    """Ends the process after `seconds`, the run counted as failed."""
     def fire():
         print("harness: WATCHDOG: the self-test is still running after %d s" % seconds,
               flush=True)
-        with _lock:
-            RESULTS["failed"] += 1
         stop_all()
-        write_result()
+        passed, failed = config.pluginmanager.get_plugin("xenballoond-tally").counts()
+        result = config.getoption("result")
+        if result:
+            with open(result, "w") as f:
+                f.write("%d %d\n" % (passed, failed + 1))
         os._exit(1)
     t = threading.Timer(seconds, fire)
     t.daemon = True
     t.start()
+    return t
 
 
 class Timeout(Exception):
@@ -116,27 +100,6 @@ def ename(e):
     return e if isinstance(e, str) else (errno.errorcode.get(e, str(e)) if e else "OK")
 
 
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-
-
-def test(fn):
-    name = fn.__name__.replace("test_", "").replace("_", " ")
-    try:
-        fn()
-    except Exception as e:  # noqa: B902
-        with _lock:
-            RESULTS["failed"] += 1
-        print("FAIL - %s: %s" % (name, e), flush=True)
-        if VERBOSE or not isinstance(e, AssertionError):
-            traceback.print_exc()
-        return
-    with _lock:
-        RESULTS["passed"] += 1
-    print("ok   - %s" % name, flush=True)
-
-
 def poll_in(fd, timeout):
     r, _, _ = select.select([fd], [], [], timeout)
     return bool(r)
@@ -144,7 +107,23 @@ def poll_in(fd, timeout):
 
 # ---------------------------------------------------------------------------
 WORK = None
-MAIN = None   # the daemon most tests share
+MAIN = None   # the daemon most tests share, started by test_start
+
+
+@pytest.fixture(scope="module", autouse=True)
+def harness_run(request, workdir, report):
+    global WORK
+    WORK = os.path.join(workdir, "run")
+    if len(os.path.join(WORK, "crash-watch", "socket")) > 100:
+        WORK = "/tmp/xb-harness-%d" % os.getpid()
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK, exist_ok=True)
+    dog = watchdog(WATCHDOG_S, request.config)
+    yield
+    dog.cancel()
+    stop_all()
+    for n in NOTES:
+        report("harness: " + n)
 
 
 def new_daemon(name, **kw):
@@ -160,32 +139,32 @@ def test_start():
     t0 = time.monotonic()
     MAIN.start()
     note("start took %.0f ms" % ((time.monotonic() - t0) * 1e3))
-    check(MAIN.status() == "running", "status is %s" % MAIN.status())
-    check(os.path.exists(MAIN.socket_path), "no socket")
+    assert MAIN.status() == "running", "status is %s" % MAIN.status()
+    assert os.path.exists(MAIN.socket_path), "no socket"
     pid = MAIN.pid
     MAIN.start()                                  # idempotent
-    check(MAIN.pid == pid, "second start changed the pid")
+    assert MAIN.pid == pid, "second start changed the pid"
     with MAIN.client() as xs:
-        check(xs.directory("/local/domain/0") == [], "/local/domain/0 missing or not empty")
+        assert xs.directory("/local/domain/0") == [], "/local/domain/0 missing or not empty"
 
 
 def test_read_write_rm_directory():
     with MAIN.client() as xs:
         xs.write("/test/a", "1")
         xs.write("/test/b", b"\x00bin\xff")
-        check(xs.read("/test/a") == b"1", "read /test/a")
-        check(xs.read("/test/b") == b"\x00bin\xff", "binary value")
-        check(xs.read("/test/none") is None, "missing node is not None")
-        check(sorted(xs.directory("/test")) == ["a", "b"], "directory /test")
-        check(xs.directory("/test/none") is None, "directory of missing node")
+        assert xs.read("/test/a") == b"1", "read /test/a"
+        assert xs.read("/test/b") == b"\x00bin\xff", "binary value"
+        assert xs.read("/test/none") is None, "missing node is not None"
+        assert sorted(xs.directory("/test")) == ["a", "b"], "directory /test"
+        assert xs.directory("/test/none") is None, "directory of missing node"
         xs.write("memory/target", "262144")       # relative: dom0's home
-        check(xs.read("/local/domain/0/memory/target") == b"262144",
-              "relative path does not resolve under /local/domain/0")
+        assert xs.read("/local/domain/0/memory/target") == b"262144", (
+            "relative path does not resolve under /local/domain/0")
         xs.mkdir("/test/dir")
-        check(xs.read("/test/dir") == b"", "mkdir node is not empty")
+        assert xs.read("/test/dir") == b"", "mkdir node is not empty"
         xs.write("/test/dir/x/y", "deep")         # parents are created
         xs.rm("/test/dir")
-        check(xs.read("/test/dir/x/y") is None, "rm is not recursive")
+        assert xs.read("/test/dir/x/y") is None, "rm is not recursive"
         xs.rm("/test/never-was")                  # ENOENT is not an error
         t0 = time.monotonic()
         for i in range(200):
@@ -200,9 +179,9 @@ def test_permissions():
         xs.write("/test/perm", "x")
         xs.set_perms("/test/perm", [(0, "n"), (5, "r")])
         got = xs.get_perms("/test/perm")
-        check(got == [(0, "n"), (5, "r")], "perms read back as %s" % got)
+        assert got == [(0, "n"), (5, "r")], "perms read back as %s" % got
         xs.set_perms("/test/perm", ["b0"])
-        check(xs.get_perms("/test/perm") == [(0, "b")], "xenstore-chmod form")
+        assert xs.get_perms("/test/perm") == [(0, "b")], "xenstore-chmod form"
 
 
 def test_transaction_conflict_eagain():
@@ -216,26 +195,26 @@ def test_transaction_conflict_eagain():
             a.transaction_end(t)
             raise AssertionError("conflicting commit succeeded")
         except OSError as e:
-            check(e.errno == errno.EAGAIN, "commit failed with %s, not EAGAIN" % ename(e.errno))
-        check(a.read("/test/tx") == b"1", "failed commit changed the value")
+            assert e.errno == errno.EAGAIN, "commit failed with %s, not EAGAIN" % ename(e.errno)
+        assert a.read("/test/tx") == b"1", "failed commit changed the value"
         # a transaction that only READ the node conflicts too
         t = a.transaction_start()
         a.read("/test/tx", t)
         b.write("/test/tx", "3")
         e, _ = errno_of(lambda: a.transaction_end(t))
-        check(e == errno.EAGAIN, "read-only txn: %s" % ename(e))
+        assert e == errno.EAGAIN, "read-only txn: %s" % ename(e)
         # a write to another node does not conflict
         t = a.transaction_start()
         a.write("/test/tx", "4", t)
         b.write("/test/other", "x")
         a.transaction_end(t)
-        check(a.read("/test/tx") == b"4", "commit lost")
+        assert a.read("/test/tx") == b"4", "commit lost"
         # abort always succeeds
         t = a.transaction_start()
         a.write("/test/tx", "5", t)
         b.write("/test/tx", "6")
         a.transaction_end(t, abort=True)
-        check(a.read("/test/tx") == b"6", "abort changed the value")
+        assert a.read("/test/tx") == b"6", "abort changed the value"
         # the retry helper
         tries = []
 
@@ -246,34 +225,34 @@ def test_transaction_conflict_eagain():
             tries.append(v)
             a.write("/test/tx", str(v + 1), tx)
         a.transaction(body)
-        check(a.read("/test/tx") == b"101" and len(tries) == 2,
-              "retry helper: value %s after %d tries" % (a.read("/test/tx"), len(tries)))
+        assert a.read("/test/tx") == b"101" and len(tries) == 2, (
+            "retry helper: value %s after %d tries" % (a.read("/test/tx"), len(tries)))
 
 
 def test_watch_fires():
     with MAIN.client() as a, MAIN.client() as b:
         a.watch("/test/w/key", "tok")           # the node does not exist yet
         ev = a.wait_watch(2.0)
-        check(ev == ("/test/w/key", "tok"), "initial event: %s" % (ev,))
-        check(a.wait_watch(0.2) is None, "more than one initial event")
+        assert ev == ("/test/w/key", "tok"), "initial event: %s" % (ev,)
+        assert a.wait_watch(0.2) is None, "more than one initial event"
         b.write("/test/w/key", "1")
-        check(a.wait_watch(2.0) == ("/test/w/key", "tok"), "no event on create")
+        assert a.wait_watch(2.0) == ("/test/w/key", "tok"), "no event on create"
         b.write("/test/w/key/child", "1")
-        check(a.wait_watch(2.0) == ("/test/w/key/child", "tok"), "no event for a child")
+        assert a.wait_watch(2.0) == ("/test/w/key/child", "tok"), "no event for a child"
         b.rm("/test/w")
-        check(a.wait_watch(2.0) == ("/test/w/key", "tok"), "no event on rm of the parent")
+        assert a.wait_watch(2.0) == ("/test/w/key", "tok"), "no event on rm of the parent"
         # relative watch paths come back relative
         a.watch("rel/k", "rtok")
-        check(a.wait_watch(2.0) == ("rel/k", "rtok"), "relative initial event")
+        assert a.wait_watch(2.0) == ("rel/k", "rtok"), "relative initial event"
         b.write("/local/domain/0/rel/k", "x")
-        check(a.wait_watch(2.0) == ("rel/k", "rtok"), "relative event")
+        assert a.wait_watch(2.0) == ("rel/k", "rtok"), "relative event"
         a.unwatch("/test/w/key", "tok")
         b.write("/test/w/key", "2")
-        check(a.wait_watch(0.3) is None, "event after unwatch")
+        assert a.wait_watch(0.3) is None, "event after unwatch"
         # blocking read_watch gets the next one
         b.write("/local/domain/0/rel/k", "y")
         r, e, _ = bounded(a.read_watch, 2.0)
-        check(e is None and r == ("rel/k", "rtok"), "read_watch: %s %s" % (r, e))
+        assert e is None and r == ("rel/k", "rtok"), "read_watch: %s %s" % (r, e)
 
 
 def test_introduce_release_domain():
@@ -286,27 +265,27 @@ def test_introduce_release_domain():
             if ev is None:
                 break
             seen.add(ev)
-        check(("@introduceDomain", "in") in seen and ("@releaseDomain", "out") in seen,
-              "initial events of special watches: %s" % seen)
+        assert ("@introduceDomain", "in") in seen and ("@releaseDomain", "out") in seen, (
+            "initial events of special watches: %s" % seen)
         xs.introduce_domain(7, mfn=0x1234, port=3)
-        check(xs.is_domain_introduced(7), "domain 7 not introduced")
-        check(xs.wait_watch(2.0) == ("@introduceDomain", "in"), "no @introduceDomain")
-        check(xs.get_domain_path(7) == "/local/domain/7", "domain path")
+        assert xs.is_domain_introduced(7), "domain 7 not introduced"
+        assert xs.wait_watch(2.0) == ("@introduceDomain", "in"), "no @introduceDomain"
+        assert xs.get_domain_path(7) == "/local/domain/7", "domain path"
         xs.write("/local/domain/7/memory/target", "1000")
         xs.set_perms("/local/domain/7/memory/target", [(0, "n"), (7, "r")])
-        check(xs.get_perms("/local/domain/7/memory/target") == [(0, "n"), (7, "r")],
-              "perms for an introduced domain")
+        assert xs.get_perms("/local/domain/7/memory/target") == [(0, "n"), (7, "r")], (
+            "perms for an introduced domain")
         xs.release_domain(7)
-        check(not xs.is_domain_introduced(7), "domain 7 still introduced")
-        check(xs.wait_watch(2.0) == ("@releaseDomain", "out"), "no @releaseDomain")
+        assert not xs.is_domain_introduced(7), "domain 7 still introduced"
+        assert xs.wait_watch(2.0) == ("@releaseDomain", "out"), "no @releaseDomain"
 
 
 def test_two_daemons_are_independent():
     with new_daemon("second") as d2, d2.client() as x2, MAIN.client() as x1:
         x2.write("/only/here", "2")
-        check(x1.read("/only/here") is None, "a write reached the other daemon")
-        check(x2.read("/test/a") is None, "second daemon is not empty")
-        check(d2.env["XENSTORED_PATH"] == d2.socket_path, "env XENSTORED_PATH")
+        assert x1.read("/only/here") is None, "a write reached the other daemon"
+        assert x2.read("/test/a") is None, "second daemon is not empty"
+        assert d2.env["XENSTORED_PATH"] == d2.socket_path, "env XENSTORED_PATH"
 
 
 def test_trace_counts_requests():
@@ -323,8 +302,8 @@ def test_trace_counts_requests():
         c = count_requests(d.trace_path, mark)
         want = {"WRITE": 5, "READ": 3, "DIRECTORY": 1,
                 "TRANSACTION_START": 1, "TRANSACTION_END": 1}
-        check(dict(c) == want, "counted %s, want %s" % (dict(c), want))
-        check(sum(d.requests().values()) > sum(want.values()), "whole-file count")
+        assert dict(c) == want, "counted %s, want %s" % (dict(c), want)
+        assert sum(d.requests().values()) > sum(want.values()), "whole-file count"
 
 
 def test_kill9_and_restart():
@@ -332,17 +311,17 @@ def test_kill9_and_restart():
     with MAIN.client() as xs:
         xs.write("/test/persist", "x")
     MAIN.kill()
-    check(MAIN.status() == "dead", "status after kill: %s" % MAIN.status())
-    check(os.path.exists(MAIN.socket_path), "kill cleaned up the socket")
+    assert MAIN.status() == "dead", "status after kill: %s" % MAIN.status()
+    assert os.path.exists(MAIN.socket_path), "kill cleaned up the socket"
     e, _ = errno_of(lambda: XS(MAIN.socket_path))
-    check(e == errno.ECONNREFUSED, "stale socket gives %s, not ECONNREFUSED" % ename(e))
+    assert e == errno.ECONNREFUSED, "stale socket gives %s, not ECONNREFUSED" % ename(e)
     MAIN.restart()
-    check(MAIN.status() == "running" and MAIN.pid != old, "not restarted")
+    assert MAIN.status() == "running" and MAIN.pid != old, "not restarted"
     with MAIN.client() as xs:
-        check(xs.read("/test/persist") is None, "restarted xenstored is not empty")
-        check(xs.directory("/local/domain/0") == [], "/local/domain/0 not recreated")
-        check(sorted(xs.directory("/")) == ["local", "tool"],
-              "new store holds %s" % xs.directory("/"))
+        assert xs.read("/test/persist") is None, "restarted xenstored is not empty"
+        assert xs.directory("/local/domain/0") == [], "/local/domain/0 not recreated"
+        assert sorted(xs.directory("/")) == ["local", "tool"], (
+            "new store holds %s" % xs.directory("/"))
 
 
 def raw_check_watch_errno(h):
@@ -418,13 +397,14 @@ def _handle_after_crash(with_watch):
 def test_fact_handle_without_watch_fails_fast_after_crash():
     out = _handle_after_crash(False)
     errs = [e for _n, e, _dt in out["seq"]]
-    check("BLOCKED" not in errs, "an operation blocked: %s" % out["seq"])
-    check(errs[0] in (errno.EPIPE, errno.ECONNRESET), "first error %s" % ename(errs[0]))
-    check(all(e == errno.EBADF for e in errs[1:]), "then %s, not EBADF" % [ename(e) for e in errs[1:]])
-    check(out["fresh_open"] == 0, "fresh xs_open after restart: %s" % ename(out["fresh_open"]))
-    check(out["old_after_restart"] == errno.EBADF,
-          "old handle after restart: %s" % ename(out["old_after_restart"]))
-    check(out["close"] == 0, "xs_close of the dead handle: %s" % ename(out["close"]))
+    assert "BLOCKED" not in errs, "an operation blocked: %s" % out["seq"]
+    assert errs[0] in (errno.EPIPE, errno.ECONNRESET), "first error %s" % ename(errs[0])
+    assert all(e == errno.EBADF for e in errs[1:]), (
+        "then %s, not EBADF" % [ename(e) for e in errs[1:]])
+    assert out["fresh_open"] == 0, "fresh xs_open after restart: %s" % ename(out["fresh_open"])
+    assert out["old_after_restart"] == errno.EBADF, (
+        "old handle after restart: %s" % ename(out["old_after_restart"]))
+    assert out["close"] == 0, "xs_close of the dead handle: %s" % ename(out["close"])
 
 
 def test_fact_handle_with_watch_fails_fast_but_fd_stays_silent():
@@ -432,22 +412,23 @@ def test_fact_handle_with_watch_fails_fast_but_fd_stays_silent():
     errs = [e for _n, e, _dt in out["seq"]]
     note("poll(xs_fileno) after the crash woke: %s (waited %.2f s)" %
          (out["poll_wakes"], out["poll_s"]))
-    check("BLOCKED" not in errs, "an operation blocked: %s" % out["seq"])
-    check(not out["poll_wakes"], "poll on xs_fileno woke up (libxenstore changed?)")
+    assert "BLOCKED" not in errs, "an operation blocked: %s" % out["seq"]
+    assert not out["poll_wakes"], "poll on xs_fileno woke up (libxenstore changed?)"
     note("xs_check_watch with nothing pending: %s while alive, %s once dead" %
          (ename(out["check_watch_alive"]), ename(out["check_watch_dead"])))
-    check(out["check_watch_alive"] == errno.EAGAIN and out["check_watch_dead"] == errno.EINVAL,
-          "xs_check_watch: %s alive / %s dead, not EAGAIN / EINVAL" %
+    assert out["check_watch_alive"] == errno.EAGAIN and out["check_watch_dead"] == errno.EINVAL, (
+        "xs_check_watch: %s alive / %s dead, not EAGAIN / EINVAL" %
           (ename(out["check_watch_alive"]), ename(out["check_watch_dead"])))
-    check(all(e in (errno.EBADF, errno.EINVAL, errno.EPIPE, errno.ECONNRESET) for e in errs),
-          "errors %s" % [ename(e) for e in errs])
-    check(dict((n, e) for n, e, _ in out["seq"]).get("read_watch") == errno.EINVAL,
-          "read_watch on the dead handle: not EINVAL")
-    check(out["fresh_open"] == 0, "fresh xs_open after restart")
-    check(out["old_after_restart"] == errno.EBADF, "old handle after restart: %s" %
+    assert all(e in (errno.EBADF, errno.EINVAL, errno.EPIPE, errno.ECONNRESET) for e in errs), (
+        "errors %s" % [ename(e) for e in errs])
+    assert dict((n, e) for n, e, _ in out["seq"]).get("read_watch") == errno.EINVAL, (
+        "read_watch on the dead handle: not EINVAL")
+    assert out["fresh_open"] == 0, "fresh xs_open after restart"
+    assert out["old_after_restart"] == errno.EBADF, (
+        "old handle after restart: %s" %
           ename(out["old_after_restart"]))
-    check(not out["poll_after_restart"], "poll woke after the restart")
-    check(out["close"] == 0, "xs_close of the dead handle: %s" % ename(out["close"]))
+    assert not out["poll_after_restart"], "poll woke after the restart"
+    assert out["close"] == 0, "xs_close of the dead handle: %s" % ename(out["close"])
 
 
 def test_fact_blocked_calls_return_when_xenstored_dies():
@@ -475,17 +456,17 @@ def test_fact_blocked_calls_return_when_xenstored_dies():
         for t in ths:
             t.start()
         time.sleep(1.0)
-        check(not res, "returned while xenstored was stopped: %s" % res)
+        assert not res, "returned while xenstored was stopped: %s" % res
         tk = time.monotonic()
         os.kill(pid, 9)
         for t in ths:
             t.join(3.0)
-        check(set(res) == {"read", "read_watch"}, "still blocked after SIGKILL: %s" % res)
+        assert set(res) == {"read", "read_watch"}, "still blocked after SIGKILL: %s" % res
         for k, (e, t) in sorted(res.items()):
             note("blocked %s returned %s %.1f ms after SIGKILL" % (k, ename(e), (t - tk) * 1e3))
-        check(res["read_watch"][0] == errno.EINVAL, "read_watch: %s" % ename(res["read_watch"][0]))
-        check(res["read"][0] in (errno.ECONNRESET, errno.EPIPE),
-              "read: %s" % ename(res["read"][0]))
+        assert res["read_watch"][0] == errno.EINVAL, "read_watch: %s" % ename(res["read_watch"][0])
+        assert res["read"][0] in (errno.ECONNRESET, errno.EPIPE), (
+            "read: %s" % ename(res["read"][0]))
         for x in (h, h2):
             bounded(x.close, 3.0)
     finally:
@@ -505,10 +486,10 @@ def test_fact_xs_open_honours_xenstored_path():
         h.write("/via/env", "1")
         h.close()
         with d.client() as x:
-            check(x.read("/via/env") == b"1", "xs_open(0) went elsewhere")
+            assert x.read("/via/env") == b"1", "xs_open(0) went elsewhere"
         os.environ["XENSTORED_PATH"] = os.path.join(WORK, "nothing-here", "socket")
         e, _ = errno_of(lambda: XS(None, flags=0))
-        check(e == errno.ENOENT, "xs_open(0) to a missing socket: %s" % ename(e))
+        assert e == errno.ENOENT, "xs_open(0) to a missing socket: %s" % ename(e)
     finally:
         os.environ.pop("XENSTORED_PATH", None)
         d.stop()
@@ -517,12 +498,12 @@ def test_fact_xs_open_honours_xenstored_path():
 def test_stop_is_clean_and_idempotent():
     pid = MAIN.pid
     MAIN.stop()
-    check(MAIN.status() == "stopped", "status %s" % MAIN.status())
-    check(not os.path.exists(MAIN.socket_path), "socket left after stop")
-    check(not xsmod._proc_alive(pid), "process %d still alive" % pid)
+    assert MAIN.status() == "stopped", "status %s" % MAIN.status()
+    assert not os.path.exists(MAIN.socket_path), "socket left after stop"
+    assert not xsmod._proc_alive(pid), "process %d still alive" % pid
     MAIN.stop()
     MAIN.kill()
-    check(MAIN.status() == "stopped", "stop/kill when stopped")
+    assert MAIN.status() == "stopped", "stop/kill when stopped"
 
 
 def test_start_failure_is_reported():
@@ -534,7 +515,7 @@ def test_start_failure_is_reported():
         bad.start()
         raise AssertionError("start without a shim succeeded")
     except XenstoredError as e:
-        check("no shim" in str(e), "unclear error: %s" % e)
+        assert "no shim" in str(e), "unclear error: %s" % e
     finally:
         if old is None:
             os.environ.pop("XB_SHIM", None)
@@ -547,58 +528,6 @@ def test_start_failure_is_reported():
         bad2.start()
         raise AssertionError("start of a failing xenstored succeeded")
     except XenstoredError as e:
-        check("did not come up" in str(e), "unclear error: %s" % e)
-    check(time.monotonic() - t0 < 10, "failures took too long")
-    check(bad2.status() == "stopped", "failed start left %s" % bad2.status())
-
-
-TESTS = [
-    test_start,
-    test_read_write_rm_directory,
-    test_permissions,
-    test_transaction_conflict_eagain,
-    test_watch_fires,
-    test_introduce_release_domain,
-    test_two_daemons_are_independent,
-    test_trace_counts_requests,
-    test_kill9_and_restart,
-    test_fact_handle_without_watch_fails_fast_after_crash,
-    test_fact_handle_with_watch_fails_fast_but_fd_stays_silent,
-    test_fact_blocked_calls_return_when_xenstored_dies,
-    test_fact_xs_open_honours_xenstored_path,
-    test_stop_is_clean_and_idempotent,
-    test_start_failure_is_reported,
-]
-
-
-def main(argv):
-    global RESULT_FILE, WORK, VERBOSE
-    args = [a for a in argv[1:] if not a.startswith("-")]
-    VERBOSE = any(a in ("-v", "--probe") for a in argv[1:])
-    if not args or len(args) > 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    RESULT_FILE = args[0]
-    WORK = os.path.abspath(args[1] if len(args) > 1 else
-                           os.path.join(xsmod.REPO, "build", "harness", "run"))
-    if len(os.path.join(WORK, "crash-watch", "socket")) > 100:
-        WORK = "/tmp/xb-harness-%d" % os.getpid()
-    shutil.rmtree(WORK, ignore_errors=True)
-    os.makedirs(WORK, exist_ok=True)
-    watchdog(240)
-    try:
-        for t in TESTS:
-            if t is not test_start and MAIN is None:
-                break
-            test(t)
-            if t is test_start and RESULTS["failed"]:
-                print("harness: xenstored does not start; see %s/main/xenstored.log" % WORK)
-                break
-    finally:
-        stop_all()
-    p, f = write_result()
-    return 0 if f == 0 and p > 0 else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+        assert "did not come up" in str(e), "unclear error: %s" % e
+    assert time.monotonic() - t0 < 10, "failures took too long"
+    assert bad2.status() == "stopped", "failed start left %s" % bad2.status()

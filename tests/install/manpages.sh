@@ -59,7 +59,7 @@ documents() {
 	fi
 }
 
-# Options: those the issue fixed, and whatever --help lists today.
+# Options: those the README names, and whatever --help lists today.
 opts="-f --config -d --foreground -n --check-config -v -V --version -h --help
 --once --ticks --interval --dry-run --root --pidfile"
 if [ -x "$BUILD/xenballoond" ]; then

@@ -1,18 +1,15 @@
-#!/usr/bin/python3
 """Tests of xenballoon-monitor against the real xenstored (tests/harness),
 with fake guests' keys written by the test and a fake `xl` script
 (XENBALLOON_MONITOR_XL) printing sample `xl info` / `xl tmem-list -a -l`.
 
-    test_monitor.py RESULT_FILE WORKDIR [--bin PATH] [--san-bin PATH]
-                    [--only NAME,NAME] [-v]
+    make check-monitor [T=NAME]
 
-Every test runs against --bin; those not marked slow also against
---san-bin (ASan/UBSan: any report fails the test through stderr or the
-exit status). Each test prints "ok NAME[bin]" or "FAIL NAME[bin]: reason";
-the last line is "monitor: N passed, M failed" and RESULT_FILE gets "N M".
+Every case runs against --monitor (id [rel]); the cases not marked
+release_only also against --san-monitor ([san], ASan/UBSan: any report
+fails the case through stderr or the exit status). Options, result file
+and shared fixtures: tests/conftest.py.
 """
 
-import argparse
 import json
 import os
 import re
@@ -23,14 +20,15 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
+
+import pytest
+
+from guest import rmtree
+from xs import Xenstored
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 XS_PY = os.path.join(REPO, "tests", "harness", "xs.py")
-sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
-
-from xs import Xenstored  # noqa: E402
 
 HEADER = "id memtotal balloon  commit  swapin swapout    pgin    pgout  preswap  precache"
 LONG_EXTRA = ("  dom0-tgt    max-kb   used-kb   goal-kb psi-some psi-full"
@@ -38,38 +36,53 @@ LONG_EXTRA = ("  dom0-tgt    max-kb   used-kb   goal-kb psi-some psi-full"
 LONG_ZEROS = "%10d%10d%9s%9s" % (0, 0, "0.00", "0.00")
 NO_XL = "/nonexistent/xl"
 
-TESTS = []
-OPTS = None
+WORKDIR = None   # this run's files (--workdir)
 XSD = None       # the shared xenstored
 XS = None        # a client of it
 BIN = None       # the binary under test
 FAKE = None      # directory of the fake xl
 
 
-class Fail(AssertionError):
-    pass
+def pytest_generate_tests(metafunc):
+    """Each case against the release build, and (--san-monitor) the
+    ASan/UBSan build unless it is marked release_only."""
+    builds = [("rel", metafunc.config.getoption("monitor"))]
+    san = metafunc.config.getoption("san_monitor")
+    if san and not metafunc.definition.get_closest_marker("release_only"):
+        builds.append(("san", san))
+    metafunc.parametrize("build", [os.path.abspath(b) for _, b in builds],
+                         ids=[t for t, _ in builds], indirect=True)
 
 
-def test(fn=None, slow=False):
-    def deco(f):
-        f.slow = slow
-        TESTS.append(f)
-        return f
-    return deco(fn) if fn is not None else deco
+@pytest.fixture(scope="session")
+def shared_xenstored(workdir):
+    """One xenstored and one fake xl for the whole run."""
+    global WORKDIR, XSD, XS, FAKE
+    WORKDIR = os.path.join(workdir, "run")
+    rmtree(WORKDIR)
+    FAKE = os.path.join(WORKDIR, "fakexl")
+    os.makedirs(FAKE)
+    with open(os.path.join(FAKE, "xl"), "w") as f:
+        f.write(FAKE_XL)
+    os.chmod(os.path.join(FAKE, "xl"), 0o755)
+    XSD = Xenstored(os.path.join(WORKDIR, "xsd"))
+    XSD.start()
+    XS = XSD.client()
+    yield XSD
+    XS.close()
+    XSD.stop()
 
 
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Fail("%s:\n  got  %r\n  want %r" % (what, got, want))
+@pytest.fixture(autouse=True)
+def build(request, shared_xenstored):
+    """The binary under test (see pytest_generate_tests)."""
+    global BIN
+    BIN = request.param
+    return BIN
 
 
 def row(domid, tot=0, tgt=0, cmt=0, sin=0, sout=0, pgin=0, pgout=0, preswap=0, precache=0):
-    """The seed's printf, exactly."""
+    """The printf of Xen 3.4's xenballoon-monitor, exactly."""
     return "%2d %8d%8d%8d%7d%8d%9d%9d%9d%9d" % (domid, tot, tgt, cmt, sin, sout, pgin, pgout,
                                                  preswap, precache)
 
@@ -243,49 +256,47 @@ def run(*args, xl=NO_XL, xsd=None, extra=None, timeout=30):
 def ok_out(*args, **kw):
     """stdout (str) of a run that must exit 0 with nothing on stderr."""
     p = run(*args, **kw)
-    check(p.returncode == 0, "exit %d, stderr %r" % (p.returncode, p.stderr[-2000:]))
-    check(p.stderr == b"", "stderr not empty: %r" % p.stderr[-2000:])
+    assert p.returncode == 0, "exit %d, stderr %r" % (p.returncode, p.stderr[-2000:])
+    assert p.stderr == b"", "stderr not empty: %r" % p.stderr[-2000:]
     return p.stdout.decode("utf-8")
 
 
 def lines_of(out):
-    check(out.endswith("\n"), "output does not end with a newline: %r" % out[-80:])
+    assert out.endswith("\n"), "output does not end with a newline: %r" % out[-80:]
     return out[:-1].split("\n")
 
 
 def only_safe_bytes(raw, what):
     bad = [b for b in raw if not (b == 10 or 32 <= b < 127)]
-    check(not bad, "%s: bytes outside printable ASCII: %r" % (what, bytes(bad[:20])))
+    assert not bad, "%s: bytes outside printable ASCII: %r" % (what, bytes(bad[:20]))
 
 
 # --- table ---------------------------------------------------------------------
 
-@test
-def t_header_and_rows_exact():
+def test_header_and_rows_exact():
     clear_domains()
     full_domain(1, 1015944, 524288, 345678, 5, 6, 123456, 654321, 12)
     full_domain(2, 2097152, 1048576, 900000, 0, 0, 7, 8, 0)
     out = ok_out()
-    eq(out, "\n".join([HEADER,
-                       row(1, 1015944, 524288, 345678, 5, 6, 123456, 654321, 12, 0),
-                       row(2, 2097152, 1048576, 900000, 0, 0, 7, 8, 0, 0)]) + "\n",
-       "table")
+    assert out == "\n".join([HEADER,
+                        row(1, 1015944, 524288, 345678, 5, 6, 123456, 654321, 12, 0),
+                        row(2, 2097152, 1048576, 900000, 0, 0, 7, 8, 0, 0)]) + "\n", (
+        "table")
 
 
-@test
-def t_escaped_newlines():
+def test_escaped_newlines():
     """The original wrote the files with their newlines as the two
     characters backslash-n; both forms parse."""
     clear_domains()
     full_domain(4, 777777, 500000, 400000, 1, 2, 3, 4, 5, nl="\\n")
-    check("\\n" in XS.read(dom_path(4, "memory/meminfo")).decode(), "fixture not escaped")
+    assert "\\n" in XS.read(dom_path(4, "memory/meminfo")).decode(), "fixture not escaped"
     full_domain(5, 888888, 600000, 500000, 6, 7, 8, 9, 10, nl="\n")
-    eq(lines_of(ok_out())[1:], [row(4, 777777, 500000, 400000, 1, 2, 3, 4, 5),
-                                 row(5, 888888, 600000, 500000, 6, 7, 8, 9, 10)], "rows")
+    assert lines_of(ok_out())[1:] == [row(4, 777777, 500000, 400000, 1, 2, 3, 4, 5),
+                                  row(5, 888888, 600000, 500000, 6, 7, 8, 9, 10)], (
+        "rows")
 
 
-@test
-def t_data_xenballoon_fallback():
+def test_data_xenballoon_fallback():
     clear_domains()
     # only under data/xenballoon (stock toolstack: memory/ read-only to the guest)
     full_domain(6, 1000000, 900000, 800000, 1, 2, 3, 4, 5, prefix="data/xenballoon",
@@ -298,26 +309,25 @@ def t_data_xenballoon_fallback():
     put_domain(8, prefix="data/xenballoon", vmstat_text=vmstat(1, 2, 3, 4), selftarget=4500,
                preswap=6)
     lines = lines_of(ok_out())
-    eq(lines[1:], [row(6, 1000000, 900000, 800000, 1, 2, 3, 4, 5),
-                   row(7, 1111, 2222, 3333, 4, 5, 6, 7, 8),
-                   row(8, 5000, 4500, 4000, 1, 2, 3, 4, 6)], "rows")
+    assert lines[1:] == [row(6, 1000000, 900000, 800000, 1, 2, 3, 4, 5),
+                    row(7, 1111, 2222, 3333, 4, 5, 6, 7, 8),
+                    row(8, 5000, 4500, 4000, 1, 2, 3, 4, 6)], (
+        "rows")
     srcs = [ln[len(row(0)) + 21 + len(LONG_ZEROS):].split()[0]
             for ln in lines_of(ok_out("-l"))[1:]]
-    eq(srcs, ["data/xenballoon", "memory", "mixed"], "-l sources")
+    assert srcs == ["data/xenballoon", "memory", "mixed"], "-l sources"
 
 
-@test
-def t_missing_values_are_zero():
+def test_missing_values_are_zero():
     clear_domains()
     put_domain(3, name="empty")                       # nothing published
     XS.mkdir(dom_path(9))                             # not even a name
     put_domain(11, meminfo_text="MemTotal: 4096 kB\n")  # no Committed_AS
     put_domain(12, vmstat_text="pswpout 7\n")          # one vmstat line
-    eq(lines_of(ok_out())[1:], [row(3), row(9), row(11, tot=4096), row(12, sout=7)], "rows")
+    assert lines_of(ok_out())[1:] == [row(3), row(9), row(11, tot=4096), row(12, sout=7)], "rows"
 
 
-@test
-def t_garbage_values():
+def test_garbage_values():
     """Unparsable values show 0; nothing of the guest's text is printed."""
     clear_domains()
     esc = "\x1b]0;owned\x07\x1b[2J\x1b[31m"
@@ -332,19 +342,17 @@ def t_garbage_values():
                meminfo_text="MemTotal: 1180591620717411303424 kB\n")
     for args in ([], ["-l"]):
         p = run(*args)
-        eq(p.returncode, 0, "exit status")
-        eq(p.stderr, b"", "stderr")
+        assert p.returncode == 0, "exit status"
+        assert p.stderr == b"", "stderr"
         only_safe_bytes(p.stdout, "table %s" % args)
     lines = lines_of(ok_out())
-    eq(lines[1:], [row(13), row(14), row(15)], "rows")
-    eq(lines_of(ok_out("-l"))[1],
-       row(13) + "%11d%10d" % (0, 0) + LONG_ZEROS +
-       "  %-15s  %s" % ("memory", "?]0;owned??[2J?[31mevil"),
-       "sanitized name")
+    assert lines[1:] == [row(13), row(14), row(15)], "rows"
+    assert lines_of(ok_out("-l"))[1] == row(13) + "%11d%10d" % (0, 0) + LONG_ZEROS + (
+        "  %-15s  %s" % ("memory", "?]0;owned??[2J?[31mevil")), (
+        "sanitized name")
 
 
-@test
-def t_order_and_dom0_excluded():
+def test_order_and_dom0_excluded():
     clear_domains()
     for d in (10, 2, 3, 100):
         put_domain(d, selftarget=d)
@@ -354,86 +362,82 @@ def t_order_and_dom0_excluded():
     XS.mkdir("/local/domain/007")     # not a canonical domid
     lines = lines_of(ok_out())
     ids = [int(ln.split()[0]) for ln in lines[1:]]
-    eq(ids, [2, 3, 10, 100], "domain order")
+    assert ids == [2, 3, 10, 100], "domain order"
     XS.rm("/local/domain/tools")
     XS.rm("/local/domain/007")
 
 
 # --- host figures -------------------------------------------------------
 
-@test
-def t_host_summary_and_precache():
+def test_host_summary_and_precache():
     clear_domains()
     for d in (1, 2, 3, 10):
         put_domain(d, selftarget=1000 + d)
     set_xl(info=XL_INFO, tmem=XL_TMEM)
     lines = lines_of(ok_out(xl=fake_xl()))
-    eq(lines[1:], [row(1, tgt=1001, precache=11), row(2, tgt=1002, precache=0),
-                   row(3, tgt=1003, precache=777), row(10, tgt=1010, precache=1010),
-                   "Free memory: 20133 MiB   Idle tmem: 200 MiB   Ephemeral tmem: 100 MiB"],
-       "rows and summary")
+    assert lines[1:] == [row(1, tgt=1001, precache=11), row(2, tgt=1002, precache=0),
+                    row(3, tgt=1003, precache=777), row(10, tgt=1010, precache=1010),
+                    "Free memory: 20133 MiB   Idle tmem: 200 MiB   Ephemeral tmem: 100 MiB"], (
+        "rows and summary")
     calls = xl_calls()
-    check("info" in calls, "xl info not run: %r" % calls)
-    check("tmem-list -a -l" in calls, "xl tmem-list -a -l not run: %r" % calls)
+    assert "info" in calls, "xl info not run: %r" % calls
+    assert "tmem-list -a -l" in calls, "xl tmem-list -a -l not run: %r" % calls
 
 
-@test
-def t_host_partial():
+def test_host_partial():
     clear_domains()
     put_domain(1, selftarget=5)
     # Xen >= 4.13: no tmem-list
     set_xl(info=XL_INFO)
-    eq(lines_of(ok_out(xl=fake_xl()))[-1], "Free memory: 20133 MiB", "no tmem")
+    assert lines_of(ok_out(xl=fake_xl()))[-1] == "Free memory: 20133 MiB", "no tmem"
     # xl info fails, tmem works
     set_xl(info=XL_INFO, info_rc=1, tmem=XL_TMEM)
-    eq(lines_of(ok_out(xl=fake_xl()))[-1],
-       "Idle tmem: 200 MiB   Ephemeral tmem: 100 MiB", "no free memory")
+    assert lines_of(ok_out(xl=fake_xl()))[-1] == "Idle tmem: 200 MiB   Ephemeral tmem: 100 MiB", (
+        "no free memory")
     # short (not --long) style G= line without Ec:
     set_xl(tmem="G=Tt:1,Te:0,Cf:0,Af:0,Pf:0,Ta:513,Lm:0,Et:0,Ea:0,Rt:0,Ra:0,Rx:0,Fp:0\n")
-    eq(lines_of(ok_out(xl=fake_xl()))[-1], "Idle tmem: 2 MiB", "idle only")
-    # free_memory 0 is a value (the seed's sed dropped it)
+    assert lines_of(ok_out(xl=fake_xl()))[-1] == "Idle tmem: 2 MiB", "idle only"
+    # free_memory 0 is a value (Xen 3.4's sed dropped it)
     set_xl(info="free_memory            : 0\n")
-    eq(lines_of(ok_out(xl=fake_xl()))[-1], "Free memory: 0 MiB", "zero free")
+    assert lines_of(ok_out(xl=fake_xl()))[-1] == "Free memory: 0 MiB", "zero free"
 
 
-@test
-def t_xl_missing():
+def test_xl_missing():
     clear_domains()
     put_domain(1, selftarget=5)
     want = HEADER + "\n" + row(1, tgt=5) + "\n"
-    eq(ok_out(xl=NO_XL), want, "no xl")
-    notexec = os.path.join(OPTS.workdir, "not-executable")
+    assert ok_out(xl=NO_XL) == want, "no xl"
+    notexec = os.path.join(WORKDIR, "not-executable")
     with open(notexec, "w") as f:
         f.write("#!/bin/sh\necho free_memory : 5\n")
     os.chmod(notexec, 0o644)
-    eq(ok_out(xl=notexec), want, "xl not executable")
-    eq(ok_out(xl="/"), want, "xl a directory")
+    assert ok_out(xl=notexec) == want, "xl not executable"
+    assert ok_out(xl="/") == want, "xl a directory"
 
 
-@test
-def t_xl_garbage():
+def test_xl_garbage():
     clear_domains()
     put_domain(1, selftarget=5)
     set_xl(info="free_memory : \x1b]0;x\x07 123\n", tmem="G=Ta:-5,Ec:\x1b[2J7\nC=CI:1,Ec:0x10\n")
     p = run(xl=fake_xl())
-    eq((p.returncode, p.stderr), (0, b""), "exit, stderr")
+    assert (p.returncode, p.stderr) == (0, b""), "exit, stderr"
     only_safe_bytes(p.stdout, "output")
-    eq(p.stdout.decode(), HEADER + "\n" + row(1, tgt=5) + "\n", "nothing from garbage")
+    assert p.stdout.decode() == HEADER + "\n" + row(1, tgt=5) + "\n", "nothing from garbage"
     set_xl(info="free_memory            : 99999999999999999999999\n",
            tmem="C=CI:1,Ec:5\nC=CI:1,Ec:6\n")
-    eq(lines_of(ok_out(xl=fake_xl()))[1:], [row(1, tgt=5, precache=6)], "last C= line wins")
+    assert lines_of(ok_out(xl=fake_xl()))[1:] == [row(1, tgt=5, precache=6)], "last C= line wins"
 
 
-@test(slow=True)
-def t_xl_timeout_kills_group():
+@pytest.mark.release_only
+def test_xl_timeout_kills_group():
     clear_domains()
     put_domain(1, selftarget=5)
     set_xl(info=XL_INFO, info_sleep=60, tmem=XL_TMEM)
     t0 = time.monotonic()
     out = ok_out(xl=fake_xl(), timeout=40)
     took = time.monotonic() - t0
-    check(3.5 < took < 12, "took %.1f s (time-out is 5 s)" % took)
-    eq(lines_of(out)[-1], "Idle tmem: 200 MiB   Ephemeral tmem: 100 MiB", "summary")
+    assert 3.5 < took < 12, "took %.1f s (time-out is 5 s)" % took
+    assert lines_of(out)[-1] == "Idle tmem: 200 MiB   Ephemeral tmem: 100 MiB", "summary"
     for f in ("info.pid", "info.childpid"):
         with open(os.path.join(FAKE, f)) as fh:
             pid = int(fh.read())
@@ -449,7 +453,7 @@ def t_xl_timeout_kills_group():
                 gone = True
                 break
             time.sleep(0.01)
-        check(gone, "%s (pid %d) still running after the time-out" % (f, pid))
+        assert gone, "%s (pid %d) still running after the time-out" % (f, pid)
 
 
 # --- widths and alignment ----------------------------------------------------
@@ -458,18 +462,17 @@ def right_edges(line):
     return [m.end() for m in re.finditer(r"\S+", line)]
 
 
-# The seed's header and printf disagree by one column for swapin, swapout
+# Xen 3.4's header and printf disagree by one column for swapin, swapout
 # and precache (their labels end one column right of the numbers); both
 # are kept exactly, so the skew stays when columns widen.
-SEED_SKEW = [0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0]
+XEN34_SKEW = [0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0]
 
 
 def header_edges_as_rows(hdr, n):
-    return [e - k for e, k in zip(right_edges(hdr)[:n], SEED_SKEW)]
+    return [e - k for e, k in zip(right_edges(hdr)[:n], XEN34_SKEW)]
 
 
-@test
-def t_wide_numbers_never_truncated():
+def test_wide_numbers_never_truncated():
     clear_domains()
     big = dict(tot=123456789012, tgt=12345678, cmt=98765432, sin=1234567, sout=12345678,
                pgin=10 ** 15, pgout=123456789, preswap=7, precache=0)
@@ -480,52 +483,51 @@ def t_wide_numbers_never_truncated():
     hdr, r1, r2 = lines
     vals = [1234] + [big[k] for k in ("tot", "tgt", "cmt", "sin", "sout", "pgin", "pgout",
                                       "preswap", "precache")]
-    eq([int(x) for x in r2.split()], vals, "numbers in full")
-    eq([int(x) for x in r1.split()], [5, 1, 2, 3, 4, 5, 6, 7, 8, 0], "small row")
-    eq(header_edges_as_rows(hdr, 10), right_edges(r2), "header/number right edges (wide)")
-    eq(right_edges(r1), right_edges(r2), "rows aligned")
-    eq(hdr.split(), HEADER.split(), "header words")
+    assert [int(x) for x in r2.split()] == vals, "numbers in full"
+    assert [int(x) for x in r1.split()] == [5, 1, 2, 3, 4, 5, 6, 7, 8, 0], "small row"
+    assert header_edges_as_rows(hdr, 10) == right_edges(r2), "header/number right edges (wide)"
+    assert right_edges(r1) == right_edges(r2), "rows aligned"
+    assert hdr.split() == HEADER.split(), "header words"
     # -l, with big dom0 values too
     XS.write(dom_path(5, "memory/target"), str(10 ** 12))
     XS.write(dom_path(5, "memory/static-max"), str(10 ** 13))
     lines = lines_of(ok_out("-l"))
     e = [right_edges(ln)[:12] for ln in lines]
-    eq(header_edges_as_rows(lines[0], 12), e[1], "-l header edges vs row")
-    eq(e[1], e[2], "-l rows aligned")
+    assert header_edges_as_rows(lines[0], 12) == e[1], "-l header edges vs row"
+    assert e[1] == e[2], "-l rows aligned"
 
 
-@test
-def t_default_widths_match_seed():
-    """With numbers that fit, the widths are the seed's: its header, and
+def test_default_widths_match_seed():
+    """With numbers that fit, the widths are Xen 3.4's: its header, and
     each number right-aligned in "%2d %8d%8d%8d%7d%8d%9d%9d%9d%9d"."""
     clear_domains()
     full_domain(9, 99999999, 9999999, 9999999, 999999, 9999999, 99999999, 99999999, 99999999)
     lines = lines_of(ok_out())
-    eq(lines, [HEADER, row(9, 99999999, 9999999, 9999999, 999999, 9999999, 99999999,
-                           99999999, 99999999)], "max widths that fit")
-    # one digit more in the balloon column would touch memtotal in the seed's printf:
+    assert lines == [HEADER, row(9, 99999999, 9999999, 9999999, 999999, 9999999, 99999999,
+                            99999999, 99999999)], (
+        "max widths that fit")
+    # one digit more in the balloon column would touch memtotal in Xen 3.4's printf:
     # here the column widens and keeps a space
     full_domain(9, 99999999, 12345678, 1, 1, 1, 1, 1, 1)
     lines = lines_of(ok_out())
-    check(" 99999999 12345678 " in lines[1], "no space kept: %r" % lines[1])
-    eq(header_edges_as_rows(lines[0], 10), right_edges(lines[1]), "widened header")
+    assert " 99999999 12345678 " in lines[1], "no space kept: %r" % lines[1]
+    assert header_edges_as_rows(lines[0], 10) == right_edges(lines[1]), "widened header"
 
 
-@test
-def t_long_format():
+def test_long_format():
     clear_domains()
     put_domain(3, name="web1", target=1048576, static_max=2097152,
                meminfo_text=meminfo(1000000, 500000), selftarget=900000)
     put_domain(4, name="caf\xe9-\u00e9\nx\ty" + "z" * 60)
     XS.mkdir(dom_path(5))
     lines = lines_of(ok_out("-l"))
-    eq(lines[0], HEADER + LONG_EXTRA, "-l header")
-    eq(lines[1], row(3, 1000000, 900000, 500000) + "%11d%10d" % (1048576, 2097152) +
-       LONG_ZEROS + "  %-15s  %s" % ("memory", "web1"), "-l row")
-    eq(lines[2], row(4) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % (
-        "-", "caf??-???x?y" + "z" * 27 + "~"), "-l sanitized, truncated name")
-    eq(lines[3], row(5) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % ("-", "-"),
-       "-l no name")
+    assert lines[0] == HEADER + LONG_EXTRA, "-l header"
+    assert lines[1] == row(3, 1000000, 900000, 500000) + "%11d%10d" % (
+        1048576, 2097152) + LONG_ZEROS + "  %-15s  %s" % ("memory", "web1"), "-l row"
+    assert lines[2] == row(4) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % (
+        "-", "caf??-???x?y" + "z" * 27 + "~"), "-l sanitized, truncated name"
+    assert lines[3] == row(5) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % (
+        "-", "-"), "-l no name"
 
 
 # --- JSON ------------------------------------------------------------------------
@@ -535,8 +537,7 @@ FIELDS = ["memtotal_kb", "selftarget_kb", "committed_as_kb", "pswpin", "pswpout"
           "used_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10"]
 
 
-@test
-def t_json():
+def test_json():
     clear_domains()
     full_domain(1, 1015944, 524288, 345678, 5, 6, 123456, 654321, 12, name="web1",
                 target=1048576, static_max=2097152)
@@ -545,44 +546,45 @@ def t_json():
     XS.mkdir(dom_path(3))
     set_xl(info=XL_INFO, tmem=XL_TMEM)
     p = run("--json", xl=fake_xl())
-    eq((p.returncode, p.stderr), (0, b""), "exit, stderr")
+    assert (p.returncode, p.stderr) == (0, b""), "exit, stderr"
     raw = p.stdout
-    check(b"\x1b" not in raw and b"\x00" not in raw and b"\xc2\x9b" not in raw,
-          "control characters in the JSON text")
+    assert b"\x1b" not in raw and b"\x00" not in raw and b"\xc2\x9b" not in raw, (
+        "control characters in the JSON text")
     raw.decode("utf-8")  # strict: valid UTF-8
     doc = json.loads(raw)
-    eq(sorted(doc), ["domains", "host"], "top-level keys")
+    assert sorted(doc) == ["domains", "host"], "top-level keys"
     doms = doc["domains"]
-    eq([d["domid"] for d in doms], [1, 2, 3], "domids")
+    assert [d["domid"] for d in doms] == [1, 2, 3], "domids"
     for d in doms:
-        eq(sorted(d), sorted(["domid", "name", "stats_source"] + FIELDS), "domain keys")
+        assert sorted(d) == sorted(["domid", "name", "stats_source"] + FIELDS), "domain keys"
         for f in FIELDS:
-            check(d[f] is None or (isinstance(d[f], int) and d[f] >= 0), "%s: %r" % (f, d[f]))
+            assert d[f] is None or (isinstance(d[f], int) and d[f] >= 0), "%s: %r" % (f, d[f])
     d1 = doms[0]
-    eq([d1[f] for f in FIELDS], [1015944, 524288, 345678, 5, 6, 123456, 654321, 12, 11,
-                                 1048576, 2097152, None, None, None, None],
-       "domain 1 values")
-    eq((d1["name"], d1["stats_source"]), ("web1", "memory"), "domain 1 name, source")
-    eq(doms[1]["name"], 'q"b\\s\nn\tt\x1b[31m\x00z\ufffd\u00e9\u009b\u2028end', "escaped name")
-    eq(doms[1]["stats_source"], "data/xenballoon", "source")
-    eq(doms[1]["selftarget_kb"], 77, "selftarget")
-    eq(doms[1]["memtotal_kb"], None, "missing is null")
-    eq((doms[2]["name"], doms[2]["stats_source"]), (None, None), "no name, no stats")
-    eq(doc["host"], {"free_memory_mib": 20133, "tmem_idle_pages": 51200,
-                     "tmem_ephemeral_pages": 25600, "tmem_idle_mib": 200,
-                     "tmem_ephemeral_mib": 100}, "host")
+    assert [d1[f] for f in FIELDS] == [1015944, 524288, 345678, 5, 6, 123456, 654321, 12, 11,
+                                  1048576, 2097152, None, None, None, None], (
+        "domain 1 values")
+    assert (d1["name"], d1["stats_source"]) == ("web1", "memory"), "domain 1 name, source"
+    assert doms[1]["name"] == 'q"b\\s\nn\tt\x1b[31m\x00z\ufffd\u00e9\u009b\u2028end', (
+        "escaped name")
+    assert doms[1]["stats_source"] == "data/xenballoon", "source"
+    assert doms[1]["selftarget_kb"] == 77, "selftarget"
+    assert doms[1]["memtotal_kb"] == None, "missing is null"
+    assert (doms[2]["name"], doms[2]["stats_source"]) == (None, None), "no name, no stats"
+    assert doc["host"] == {"free_memory_mib": 20133, "tmem_idle_pages": 51200,
+                      "tmem_ephemeral_pages": 25600, "tmem_idle_mib": 200,
+                      "tmem_ephemeral_mib": 100}, (
+        "host")
     doc = json.loads(ok_out("--json", xl=NO_XL))
-    eq(set(doc["host"].values()), {None}, "host without xl")
+    assert set(doc["host"].values()) == {None}, "host without xl"
     clear_domains()
-    eq(json.loads(ok_out("--json"))["domains"], [], "no domains")
+    assert json.loads(ok_out("--json"))["domains"] == [], "no domains"
 
 
 PSI_TEXT = ("some avg10=1.25 avg60=0.50 avg300=0.10 total=123456\n"
             "full avg10=0.07 avg60=0.02 avg300=0.00 total=6543\n")
 
 
-@test
-def t_pressure_goal_figures():
+def test_pressure_goal_figures():
     """The pressure goal's figures (used, goal, PSI some/full avg10) in the
     long table, JSON and Prometheus; garbage in them reads as absent."""
     clear_domains()
@@ -595,26 +597,25 @@ def t_pressure_goal_figures():
     XS.write(dom_path(4, "data/xenballoon/pressure"),
              "some avg10=101.00 avg60=0 avg300=0 total=1\n\x1b[2J")
     lines = lines_of(ok_out("-l"))
-    eq(lines[1], row(3, 466000, 250000, 20000) + "%11d%10d%10d%10d%9s%9s  %-15s  %s" % (
-        0, 0, 150000, 239768, "1.25", "0.07", "memory", "web1"), "-l row")
-    eq(lines[2], row(4, tgt=1) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % (
-        "data/xenballoon", "odd"), "-l garbage row")
+    assert lines[1] == row(3, 466000, 250000, 20000) + "%11d%10d%10d%10d%9s%9s  %-15s  %s" % (
+        0, 0, 150000, 239768, "1.25", "0.07", "memory", "web1"), "-l row: %r" % lines[1]
+    assert lines[2] == row(4, tgt=1) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % (
+        "data/xenballoon", "odd"), "-l garbage row: %r" % lines[2]
     doc = json.loads(ok_out("--json"))
     d3, d4 = doc["domains"]
-    eq([d3[f] for f in ("used_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10")],
-       [150000, 239768, 1.25, 0.07], "json figures")
-    eq([d4[f] for f in ("used_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10")],
-       [None, None, None, None], "json garbage")
+    keys = ("used_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10")
+    assert [d3[f] for f in keys] == [150000, 239768, 1.25, 0.07], "json figures"
+    assert [d4[f] for f in keys] == [None, None, None, None], "json garbage"
     s = prom_parse_strict(ok_out("--prometheus"))
     web = (("domid", "3"), ("name", "web1"))
-    eq({k: v for k, v in s.items()
-        if k[1] == web and any(w in k[0] for w in ("used", "goal", "psi"))},
-       {("xenballoon_guest_used_bytes", web): 150000 * 1024,
-        ("xenballoon_guest_goal_bytes", web): 239768 * 1024,
-        ("xenballoon_guest_psi_memory_some_avg10_ratio", web): 0.0125,
-        ("xenballoon_guest_psi_memory_full_avg10_ratio", web): 0.0007}, "prometheus")
+    got = {k: v for k, v in s.items()
+           if k[1] == web and any(w in k[0] for w in ("used", "goal", "psi"))}
+    assert got == {("xenballoon_guest_used_bytes", web): 150000 * 1024,
+                   ("xenballoon_guest_goal_bytes", web): 239768 * 1024,
+                   ("xenballoon_guest_psi_memory_some_avg10_ratio", web): 0.0125,
+                   ("xenballoon_guest_psi_memory_full_avg10_ratio", web): 0.0007}, got
     # The short table keeps the seed's ten columns.
-    eq(lines_of(ok_out())[0], HEADER, "short header")
+    assert lines_of(ok_out())[0] == HEADER, "short header"
 
 
 # --- Prometheus ------------------------------------------------------------
@@ -634,54 +635,53 @@ def prom_unescape(s):
 def prom_parse_strict(text):
     """The text exposition format (version 0.0.4), strictly, plus the
     promlint rules promtool applies. Returns {(name, labels): value}."""
-    check(text == "" or text.endswith("\n"), "does not end with a newline")
+    assert text == "" or text.endswith("\n"), "does not end with a newline"
     families, order, samples = {}, [], {}
     current = None
     for n, line in enumerate(text.split("\n")[:-1], 1):
         where = "line %d %r" % (n, line)
-        check(line != "", where + ": empty line")
+        assert line != "", where + ": empty line"
         if line.startswith("#"):
             m = re.match(r"^# (HELP|TYPE) (%s) (.+)$" % NAME_RE, line)
-            check(m, where + ": bad comment")
+            assert m, where + ": bad comment"
             kind, name, rest = m.groups()
             fam = families.setdefault(name, {})
-            check(kind not in fam, where + ": second " + kind)
-            check(not any(s[0] == name for s in samples), where + ": %s after samples" % kind)
+            assert kind not in fam, where + ": second " + kind
+            assert not any(s[0] == name for s in samples), where + ": %s after samples" % kind
             if kind == "TYPE":
-                check(rest in ("counter", "gauge"), where + ": type " + rest)
+                assert rest in ("counter", "gauge"), where + ": type " + rest
             fam[kind] = rest
             if name not in order:
                 order.append(name)
             current = name
             continue
         m = SAMPLE_RE.match(line)
-        check(m, where + ": not a sample")
+        assert m, where + ": not a sample"
         name, labels, value = m.groups()
-        check(name == current, where + ": sample outside its family's block")
+        assert name == current, where + ": sample outside its family's block"
         float(value)
-        check(value.lstrip("-").replace(".", "").isdigit(), where + ": odd value")
+        assert value.lstrip("-").replace(".", "").isdigit(), where + ": odd value"
         lab = tuple(LABEL_RE.findall(labels or ""))
         keys = [k for k, _ in lab]
-        check(len(keys) == len(set(keys)), where + ": duplicate label")
+        assert len(keys) == len(set(keys)), where + ": duplicate label"
         key = (name, tuple((k, prom_unescape(v)) for k, v in lab))
-        check(key not in samples, where + ": duplicate series")
+        assert key not in samples, where + ": duplicate series"
         samples[key] = float(value)
     for name, fam in families.items():
-        check("HELP" in fam and "TYPE" in fam, name + ": HELP and TYPE wanted")
-        check(fam["HELP"].strip() != "", name + ": empty HELP")
+        assert "HELP" in fam and "TYPE" in fam, name + ": HELP and TYPE wanted"
+        assert fam["HELP"].strip() != "", name + ": empty HELP"
         # promlint
-        check(name == name.lower(), name + ": not snake_case")
-        check((fam["TYPE"] == "counter") == name.endswith("_total"),
-              name + ": counters (only) end in _total")
+        assert name == name.lower(), name + ": not snake_case"
+        assert (fam["TYPE"] == "counter") == name.endswith("_total"), (
+            name + ": counters (only) end in _total")
         for tok in name.split("_"):
-            check(tok not in ABBREVIATIONS, name + ": abbreviated unit " + tok)
-        check(not re.search(r"_(bucket|count|sum)$", name), name + ": reserved suffix")
-        check(":" not in name, name + ": colon")
+            assert tok not in ABBREVIATIONS, name + ": abbreviated unit " + tok
+        assert not re.search(r"_(bucket|count|sum)$", name), name + ": reserved suffix"
+        assert ":" not in name, name + ": colon"
     return samples
 
 
-@test
-def t_prometheus():
+def test_prometheus():
     clear_domains()
     full_domain(3, 1015944, 524288, 345678, 5, 6, 123456, 654321, 12, name="web1",
                 target=1048576, static_max=2097152)
@@ -690,8 +690,8 @@ def t_prometheus():
     XS.mkdir(dom_path(5))
     set_xl(info=XL_INFO, tmem=XL_TMEM)
     p = run("--prometheus", xl=fake_xl())
-    eq((p.returncode, p.stderr), (0, b""), "exit, stderr")
-    check(b"\x1b" not in p.stdout, "ESC in the output")
+    assert (p.returncode, p.stderr) == (0, b""), "exit, stderr"
+    assert b"\x1b" not in p.stdout, "ESC in the output"
     text = p.stdout.decode("utf-8")
     s = prom_parse_strict(text)
     web = (("domid", "3"), ("name", "web1"))
@@ -716,21 +716,20 @@ def t_prometheus():
         ("xenballoon_host_tmem_idle_pages", ()): 51200,
         ("xenballoon_host_tmem_ephemeral_pages", ()): 25600,
     }
-    eq(s, want, "samples")
+    assert s == want, "samples"
     promtool = shutil.which("promtool")
     if promtool:
         r = subprocess.run([promtool, "check", "metrics"], input=p.stdout,
                            capture_output=True, timeout=30)
-        eq(r.returncode, 0, "promtool check metrics: %r" % (r.stdout + r.stderr))
+        assert r.returncode == 0, "promtool check metrics: %r" % (r.stdout + r.stderr)
     # without anything: still valid (empty)
     clear_domains()
-    eq(prom_parse_strict(ok_out("--prometheus")), {}, "empty exposition")
+    assert prom_parse_strict(ok_out("--prometheus")) == {}, "empty exposition"
 
 
 # --- domains coming and going ---------------------------------------------------
 
-@test
-def t_domain_removed_between_listing_and_reading():
+def test_domain_removed_between_listing_and_reading():
     """The fake xl runs after the listing and before the reads: its hook
     destroys domain 5 there."""
     clear_domains()
@@ -742,17 +741,16 @@ def t_domain_removed_between_listing_and_reading():
     for args in ([], ["--json"], ["--prometheus"], ["-l"]):
         put_domain(5, name="dom5", selftarget=5)
         out = ok_out(*args, xl=fake_xl())
-        check(XS.read(dom_path(5)) is None, "hook did not remove domain 5")
+        assert XS.read(dom_path(5)) is None, "hook did not remove domain 5"
         if args == ["--json"]:
-            eq([d["domid"] for d in json.loads(out)["domains"]], [4, 6], "json domids")
+            assert [d["domid"] for d in json.loads(out)["domains"]] == [4, 6], "json domids"
         elif args == ["--prometheus"]:
-            check('domid="5"' not in out and 'domid="6"' in out, "prometheus: %r" % out)
+            assert 'domid="5"' not in out and 'domid="6"' in out, "prometheus: %r" % out
         else:
-            eq([int(ln.split()[0]) for ln in lines_of(out)[1:-1]], [4, 6], "%s ids" % args)
+            assert [int(ln.split()[0]) for ln in lines_of(out)[1:-1]] == [4, 6], "%s ids" % args
 
 
-@test
-def t_domains_churning():
+def test_domains_churning():
     """Domains created and destroyed all the time: never an error."""
     clear_domains()
     full_domain(1, 1, 2, 3, 4, 5, 6, 7, 8, name="stable")
@@ -779,63 +777,61 @@ def t_domains_churning():
             out = ok_out(*args)
             if args == ["--json"]:
                 ids = [d["domid"] for d in json.loads(out)["domains"]]
-                check(ids[0] == 1 and set(ids) <= {1} | set(range(20, 30)), "ids %r" % ids)
+                assert ids[0] == 1 and set(ids) <= {1} | set(range(20, 30)), "ids %r" % ids
             elif args == ["--prometheus"]:
                 prom_parse_strict(out)
             else:
                 for ln in lines_of(out)[1:]:
-                    check(re.match(r"^ ?\d+( +\d+){9}( |$)", ln), "bad row %r" % ln)
+                    assert re.match(r"^ ?\d+( +\d+){9}( |$)", ln), "bad row %r" % ln
     finally:
         stop.set()
         th.join()
-    check(not errors, "churn thread: %r" % errors)
+    assert not errors, "churn thread: %r" % errors
 
 
 # --- xenstore unreachable ----------------------------------------------------------
 
-@test
-def t_xenstore_unreachable():
+def test_xenstore_unreachable():
     p = run(extra={"XENSTORED_PATH": "/nonexistent/socket"})
-    eq(p.returncode, 1, "exit status, no socket")
-    eq(p.stdout, b"", "stdout")
+    assert p.returncode == 1, "exit status, no socket"
+    assert p.stdout == b"", "stdout"
     err = p.stderr.decode()
-    check("xenstore" in err and "/nonexistent/socket" in err, "message: %r" % err)
-    check(err.count("\n") == 1, "one line: %r" % err)
+    assert "xenstore" in err and "/nonexistent/socket" in err, "message: %r" % err
+    assert err.count("\n") == 1, "one line: %r" % err
     # watching: not there at the start is an error too (later losses are retried)
     p = run("-w", "0.2", extra={"XENSTORED_PATH": "/nonexistent/socket"}, timeout=10)
-    eq((p.returncode, p.stdout), (1, b""), "watch without xenstore")
-    check(b"/nonexistent/socket" in p.stderr, "message: %r" % p.stderr)
+    assert (p.returncode, p.stdout) == (1, b""), "watch without xenstore"
+    assert b"/nonexistent/socket" in p.stderr, "message: %r" % p.stderr
     # a stale socket (xenstored killed)
-    d = os.path.join(OPTS.workdir, "stale")
+    d = os.path.join(WORKDIR, "stale")
     xsd = Xenstored(d).start()
     try:
         xsd.kill()
         p = run(xsd=xsd)
-        eq(p.returncode, 1, "exit status, stale socket")
-        check(b"Connection refused" in p.stderr, "message: %r" % p.stderr)
+        assert p.returncode == 1, "exit status, stale socket"
+        assert b"Connection refused" in p.stderr, "message: %r" % p.stderr
     finally:
         xsd.stop()
 
 
 # --- options ----------------------------------------------------------------
 
-@test
-def t_options():
+def test_options():
     p = run("-h")
-    eq((p.returncode, p.stderr), (0, b""), "-h")
-    check(b"usage: xenballoon-monitor" in p.stdout and b"--prometheus" in p.stdout, "usage text")
-    eq(run("--help").stdout, p.stdout, "--help")
+    assert (p.returncode, p.stderr) == (0, b""), "-h"
+    assert b"usage: xenballoon-monitor" in p.stdout and b"--prometheus" in p.stdout, "usage text"
+    assert run("--help").stdout == p.stdout, "--help"
     for v in ("-V", "--version"):
         p = run(v)
-        eq(p.returncode, 0, v)
-        check(re.match(rb"^xenballoon-monitor \S+\n$", p.stdout), "%s: %r" % (v, p.stdout))
+        assert p.returncode == 0, v
+        assert re.match(rb"^xenballoon-monitor \S+\n$", p.stdout), "%s: %r" % (v, p.stdout)
     for bad in (["-x"], ["--bogus"], ["extra"], ["-w"], ["-w", "0"], ["-w", "abc"],
                 ["-w", "nan"], ["-w", "inf"], ["-w", "-1"], ["-w", "1s"], ["-w", "100000"],
                 ["--json", "--prometheus"]):
         p = run(*bad)
-        eq(p.returncode, 2, "exit status for %s" % bad)
-        eq(p.stdout, b"", "stdout for %s" % bad)
-        check(p.stderr != b"", "no message for %s" % bad)
+        assert p.returncode == 2, "exit status for %s" % bad
+        assert p.stdout == b"", "stdout for %s" % bad
+        assert p.stderr != b"", "no message for %s" % bad
 
 
 # --- watch --------------------------------------------------------------------
@@ -866,11 +862,10 @@ def stop_watch(p, timeout=10):
     except subprocess.TimeoutExpired:
         p.kill()
         p.wait()
-        raise Fail("did not stop on SIGINT")
+        pytest.fail("did not stop on SIGINT")
 
 
-@test
-def t_watch_plain_when_not_a_terminal():
+def test_watch_plain_when_not_a_terminal():
     clear_domains()
     full_domain(3, 1000, 2000, 3000, 4, 5, 6, 7, 8)
     p = subprocess.Popen([BIN, "-w", "0.2"], env=env_for(), stdin=subprocess.DEVNULL,
@@ -878,23 +873,22 @@ def t_watch_plain_when_not_a_terminal():
     try:
         frame = HEADER + "\n" + row(3, 1000, 2000, 3000, 4, 5, 6, 7, 8) + "\n\n"
         buf = read_until(p.stdout.fileno(), lambda b: b.count(frame.encode()) >= 2, 10)
-        check(buf.count(frame.encode()) >= 2, "two frames: %r" % buf)
+        assert buf.count(frame.encode()) >= 2, "two frames: %r" % buf
         XS.write(dom_path(3, "memory/selftarget"), "2500")
         frame2 = HEADER + "\n" + row(3, 1000, 2500, 3000, 4, 5, 6, 7, 8) + "\n\n"
         buf = read_until(p.stdout.fileno(), lambda b: frame2.encode() in b, 10, buf)
-        check(frame2.encode() in buf, "changed frame: %r" % buf[-400:])
+        assert frame2.encode() in buf, "changed frame: %r" % buf[-400:]
     finally:
         rc = stop_watch(p)
     rest = p.stdout.read()
     err = p.stderr.read()
-    eq((rc, err), (0, b""), "exit, stderr")
+    assert (rc, err) == (0, b""), "exit, stderr"
     only_safe_bytes(buf + rest, "plain frames")
-    check(((buf + rest).decode().replace(frame, "").replace(frame2, "")) == "",
-          "only whole frames")
+    assert ((buf + rest).decode().replace(frame, "").replace(frame2, "")) == "", (
+        "only whole frames")
 
 
-@test
-def t_watch_json_lines():
+def test_watch_json_lines():
     clear_domains()
     put_domain(3, selftarget=5)
     p = subprocess.Popen([BIN, "--json", "-w", "0.2"], env=env_for(), stdin=subprocess.DEVNULL,
@@ -904,14 +898,13 @@ def t_watch_json_lines():
     finally:
         rc = stop_watch(p)
     buf += p.stdout.read()
-    eq((rc, p.stderr.read()), (0, b""), "exit, stderr")
+    assert (rc, p.stderr.read()) == (0, b""), "exit, stderr"
     docs = [json.loads(ln) for ln in buf.decode().splitlines()]
-    check(len(docs) >= 3, "%d documents" % len(docs))
-    check(all(d["domains"][0]["selftarget_kb"] == 5 for d in docs), "values")
+    assert len(docs) >= 3, "%d documents" % len(docs)
+    assert all(d["domains"][0]["selftarget_kb"] == 5 for d in docs), "values"
 
 
-@test
-def t_watch_terminal_highlights_changes():
+def test_watch_terminal_highlights_changes():
     clear_domains()
     full_domain(3, 1000, 2000, 3000, 4, 5, 6, 7, 8, name="web1")
     master, slave = os.openpty()
@@ -920,35 +913,35 @@ def t_watch_terminal_highlights_changes():
     os.close(slave)
     try:
         buf = read_until(master, lambda b: b.count(b"\x1b[H") >= 3, 10)
-        check(buf.startswith(b"\x1b[H\x1b[2J"), "clears the screen first: %r" % buf[:40])
-        check(b"Every 0.2s: xenballoon-monitor" in buf, "title: %r" % buf[:200])
-        check(b"\x1b[7m" not in buf, "nothing changed, nothing highlighted: %r" % buf[-600:])
+        assert buf.startswith(b"\x1b[H\x1b[2J"), "clears the screen first: %r" % buf[:40]
+        assert b"Every 0.2s: xenballoon-monitor" in buf, "title: %r" % buf[:200]
+        assert b"\x1b[7m" not in buf, "nothing changed, nothing highlighted: %r" % buf[-600:]
         # one transaction: both changes land in the same frame
         XS.transaction(lambda t: (XS.write(dom_path(3, "memory/selftarget"), "2500", t),
                                   XS.write(dom_path(7, "memory/selftarget"), "7", t)))
         hl = b"\x1b[7m2500\x1b[27m"
         buf = read_until(master, lambda b: hl in b, 10, buf)
-        check(hl in buf, "changed cell highlighted: %r" % buf[-800:])
+        assert hl in buf, "changed cell highlighted: %r" % buf[-800:]
         at = buf.index(hl)
         end = buf.find(b"\x1b[H", at)
         frame = buf[buf.rindex(b"\x1b[H", 0, at):end if end >= 0 else len(buf)]
-        check(b"\x1b[7m1000\x1b[27m" not in frame, "unchanged cell highlighted: %r" % frame)
-        check(re.search(rb"\n\x1b\[7m ?7\x1b\[27m", frame) or b"\x1b[7m7\x1b[27m " in frame,
-              "new domain highlighted: %r" % frame)
+        assert b"\x1b[7m1000\x1b[27m" not in frame, "unchanged cell highlighted: %r" % frame
+        assert re.search(rb"\n\x1b\[7m ?7\x1b\[27m", frame) or b"\x1b[7m7\x1b[27m " in frame, (
+            "new domain highlighted: %r" % frame)
         # the next frame: nothing changed any more
         n = buf.count(b"\x1b[H")
         buf = read_until(master, lambda b: b.count(b"\x1b[H") >= n + 2, 10, buf)
         last = buf[buf.rindex(b"\x1b[H", 0, buf.rindex(b"\x1b[H")):buf.rindex(b"\x1b[H")]
-        check(b"\x1b[7m" not in last and b" 2500" in last, "settled frame: %r" % last)
+        assert b"\x1b[7m" not in last and b" 2500" in last, "settled frame: %r" % last
     finally:
         rc = stop_watch(p)
         os.close(master)
-    eq((rc, p.stderr.read()), (0, b""), "exit, stderr")
+    assert (rc, p.stderr.read()) == (0, b""), "exit, stderr"
 
 
-@test(slow=True)
-def t_watch_survives_xenstored_restart():
-    d = os.path.join(OPTS.workdir, "restart")
+@pytest.mark.release_only
+def test_watch_survives_xenstored_restart():
+    d = os.path.join(WORKDIR, "restart")
     xsd = Xenstored(d).start()
     try:
         with xsd.client() as xs:
@@ -958,28 +951,28 @@ def t_watch_survives_xenstored_restart():
                              stderr=subprocess.PIPE)
         try:
             buf = read_until(p.stdout.fileno(), lambda b: b"111" in b, 10)
-            check(b"111" in buf, "first frames: %r" % buf)
+            assert b"111" in buf, "first frames: %r" % buf
             xsd.kill()
             err = read_until(p.stderr.fileno(), lambda b: b"retrying" in b, 10)
-            check(b"retrying" in err, "no message after the crash: %r" % err)
+            assert b"retrying" in err, "no message after the crash: %r" % err
             xsd.start()
             with xsd.client() as xs:
                 put_domain(3, selftarget=222, xs=xs)
             buf = read_until(p.stdout.fileno(), lambda b: b"222" in b, 10, buf)
-            check(b"222" in buf, "no frame after the restart: %r" % buf[-300:])
+            assert b"222" in buf, "no frame after the restart: %r" % buf[-300:]
             err = read_until(p.stderr.fileno(), lambda b: b"back" in b, 5, err)
         finally:
             rc = stop_watch(p)
         err += p.stderr.read()
-        eq(rc, 0, "exit status")
-        eq(err.count(b"retrying"), 1, "one message while down: %r" % err)
-        check(b"xenstore is back" in err, "recovery message: %r" % err)
+        assert rc == 0, "exit status"
+        assert err.count(b"retrying") == 1, "one message while down: %r" % err
+        assert b"xenstore is back" in err, "recovery message: %r" % err
     finally:
         xsd.stop()
 
 
-@test(slow=True)
-def t_many_domains():
+@pytest.mark.release_only
+def test_many_domains():
     clear_domains()
 
     def fill(t):
@@ -990,69 +983,7 @@ def t_many_domains():
     t0 = time.monotonic()
     lines = lines_of(ok_out())
     took = time.monotonic() - t0
-    eq(len(lines), 301, "rows")
-    eq(lines[300], row(300, 300000, 300, 300), "last row")
-    check(took < 10, "took %.1f s" % took)
+    assert len(lines) == 301, "rows"
+    assert lines[300] == row(300, 300000, 300, 300), "last row"
+    assert took < 10, "took %.1f s" % took
     clear_domains()
-
-
-# --- runner ----------------------------------------------------------------------
-
-def main():
-    global OPTS, XSD, XS, BIN, FAKE
-    ap = argparse.ArgumentParser()
-    ap.add_argument("result")
-    ap.add_argument("workdir")
-    ap.add_argument("--bin", default=os.path.join(REPO, "build", "xenballoon-monitor"))
-    ap.add_argument("--san-bin", default="")
-    ap.add_argument("--only", default="")
-    ap.add_argument("-v", action="store_true")
-    OPTS = ap.parse_args()
-    OPTS.workdir = os.path.abspath(OPTS.workdir)
-    shutil.rmtree(OPTS.workdir, ignore_errors=True)
-    os.makedirs(OPTS.workdir)
-    FAKE = os.path.join(OPTS.workdir, "fakexl")
-    os.makedirs(FAKE)
-    with open(os.path.join(FAKE, "xl"), "w") as f:
-        f.write(FAKE_XL)
-    os.chmod(os.path.join(FAKE, "xl"), 0o755)
-
-    only = set(filter(None, OPTS.only.split(",")))
-    bins = [("rel", os.path.abspath(OPTS.bin))]
-    if OPTS.san_bin:
-        bins.append(("san", os.path.abspath(OPTS.san_bin)))
-    passed = failed = 0
-    XSD = Xenstored(os.path.join(OPTS.workdir, "xsd"))
-    XSD.start()
-    try:
-        XS = XSD.client()
-        for tag, path in bins:
-            BIN = path
-            for t in TESTS:
-                if only and t.__name__ not in only:
-                    continue
-                if tag != "rel" and t.slow:
-                    continue
-                name = "%s[%s]" % (t.__name__, tag)
-                t0 = time.monotonic()
-                try:
-                    t()
-                    passed += 1
-                    print("ok %s (%.2f s)" % (name, time.monotonic() - t0), flush=True)
-                except Exception as e:
-                    failed += 1
-                    print("FAIL %s: %s" % (name, e), flush=True)
-                    if OPTS.v or not isinstance(e, Fail):
-                        traceback.print_exc()
-        XS.close()
-    finally:
-        XSD.stop()
-    os.makedirs(os.path.dirname(os.path.abspath(OPTS.result)), exist_ok=True)
-    with open(OPTS.result, "w") as f:
-        f.write("%d %d\n" % (passed, failed))
-    print("monitor: %d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 and passed > 0 else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

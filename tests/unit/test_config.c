@@ -1,4 +1,4 @@
-/* test_config.c - the xenballoon.conf parser (BEHAVIOR 1): every key with
+/* test_config.c - the xenballoon.conf parser (xenballoon.conf(5)): every key with
  * good and bad values, the shell subset it accepts, the errors it gives,
  * config_print and config_load. */
 #include "config.h"

@@ -1,8 +1,8 @@
 /* test_policy.c - the pure ballooning policy: the floor heuristic, one
  * step, the whole decision in balloon units, and the preswap shrinker.
  *
- * Expected values are worked out by hand from BEHAVIOR.md sections 3, 4
- * and 6 and written as literals, with the arithmetic beside them, so a
+ * Expected values are worked out by hand from the rules of README "How
+ * it works" and xenballoon.conf(5) (floor, step, preswap) and written as literals, with the arithmetic beside them, so a
  * change of rule shows up here as a failing number.
  */
 #include "policy.h"
@@ -13,7 +13,7 @@
 
 #include "testutil.h"
 
-/* --- policy_floor_mb (BEHAVIOR 3) -------------------------------------
+/* --- policy_floor_mb (the 2008 balloon driver's floor) ----------------
  * mb = kb/1024, pages = kb/4;
  * mb < 125: 8 + pages>>9; mb < 500: 40 + pages>>10;
  * mb < 2000: 104 + pages>>11; else 296 + pages>>13. */
@@ -98,7 +98,7 @@ START_TEST(floor_monotonic)
 }
 END_TEST
 
-/* --- policy_step (BEHAVIOR 4) ------------------------------------------ */
+/* --- policy_step (hysteresis, xenballoon.conf(5)) ---------------------- */
 
 START_TEST(step_down)
 {
@@ -572,7 +572,7 @@ START_TEST(decide_growth_reaches_goal_in_one_tick)
 }
 END_TEST
 
-/* --- preswap_step (BEHAVIOR 6) ------------------------------------------ */
+/* --- preswap_step (XENBALLOON_PRESWAP_*, xenballoon.conf(5)) ----------- */
 
 #define NO_TARGET 0xFEEDFACEULL
 
@@ -696,7 +696,7 @@ target_for(uint64_t now, unsigned hys)
 
 START_TEST(preswap_fixed_tail)
 {
-	/* now <= hys: 0 (the seed kept `now` for ever). */
+	/* now <= hys: 0 (Xen 3.4's xenballoond kept `now` for ever). */
 	ck_assert_uint_eq(target_for(1, 20), 0);
 	ck_assert_uint_eq(target_for(19, 20), 0);
 	ck_assert_uint_eq(target_for(20, 20), 0);

@@ -106,6 +106,19 @@ START_TEST(psi_first_line_wins_and_order)
 }
 END_TEST
 
+START_TEST(psi_escaped_newlines)
+{
+	struct psi p;
+
+	/* A guest's copy as dom0 may read it: "\n" as two characters. */
+	ck_assert_int_eq(parse("some avg10=0.10 avg60=0 avg300=0 total=5\\n"
+	    "full avg10=0.05 avg60=0 avg300=0 total=2", &p), 0);
+	ck_assert_uint_eq(p.have, PSI_SOME | PSI_FULL);
+	ck_assert_uint_eq(p.some.total_us, 5);
+	ck_assert_uint_eq(p.full.avg10_centi, 5);
+}
+END_TEST
+
 START_TEST(psi_honours_len)
 {
 	static const char text[] = "some avg10=0 avg60=0 avg300=0 total=123456";
@@ -131,6 +144,7 @@ psi_suite(void)
 	tcase_add_test(tc, psi_malformed);
 	tcase_add_test(tc, psi_first_line_wins_and_order);
 	tcase_add_test(tc, psi_honours_len);
+	tcase_add_test(tc, psi_escaped_newlines);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # SPDX-License-Identifier: GPL-2.0-only
 # common.sh - sourced by every tests/install/*.sh.
 #

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# unit.sh: the systemd unit. Installed for real into a scratch prefix
+# systemd-unit.sh: the systemd unit. Installed for real into a scratch prefix
 # (so that every path it names exists), `systemd-analyze verify` passes
 # on it, man pages included; the shipped unit runs `xenballoond -d`,
 # reloads with SIGHUP, restarts on failure, runs only in a guest with a
