@@ -7,7 +7,8 @@
 #                       running the same workload trace; prints the table
 #                       and writes it to $(BENCH_POLICY_DIR)/table.md, the
 #                       raw samples to $(BENCH_POLICY_DIR)/*.log. Not part
-#                       of `make check`. About 3 minutes per guest.
+#                       of `make check`. About 3-6 minutes per guest (TCG;
+#                       more on a busy host).
 #
 #   BENCH_RUNS=N        how many times the set of policies runs (default 2)
 #   BENCH_POLICIES=a,b  a subset of static,2009,kernel,qubes,pressure
@@ -23,7 +24,7 @@ comma            := ,
 bench-policy: e2e-initramfs
 	sh bench/policy/build.sh $(E2E_DIR) $(BENCH_POLICY_DIR)
 	rm -f $(E2E_DIR)/bp-*.log
-	BUILD=$(BUILD) E2E_MEM=2560 E2E_DOM0_CPIO=$(BENCH_POLICY_DIR)/bench-dom0.cpio \
+	BUILD=$(BUILD) E2E_BOOT_TIMEOUT=$${E2E_BOOT_TIMEOUT:-240} E2E_MEM=2560 E2E_DOM0_CPIO=$(BENCH_POLICY_DIR)/bench-dom0.cpio \
 		E2E_TIMEOUT=$$(( $(BENCH_RUNS) * $$(echo $(BENCH_POLICIES) | tr , '\n' | wc -l) * 600 + 180 )) \
 		E2E_DOM0_ARGS="bp_runs=$(BENCH_RUNS) bp_policies=$(subst $(comma),+,$(BENCH_POLICIES)) bp_period=$(BENCH_SAMPLE_MS)" \
 		sh tests/e2e/run.sh bench-policy || echo "bench-policy: the machine did not finish cleanly; the table shows what ran"
