@@ -14,7 +14,7 @@
 . /e2e/lib.sh
 
 ALL="static 2009 kernel qubes pressure"
-runs=2 policies=$ALL period=250 per_guest=900
+runs=2 policies=$ALL period=250 per_guest=1800
 # shellcheck disable=SC2013 # the kernel's command line is words
 for tok in $(cat /proc/cmdline); do
 	case $tok in

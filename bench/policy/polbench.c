@@ -306,7 +306,7 @@ static void idle(const char *name, long long ms)
 
 /* The kernel's own memory, outside Committed_AS: inodes and dentries of
  * many empty tmpfs files (slab), and pipe buffers full of data. */
-#define SLAB_FILES 8000
+#define SLAB_FILES 4000
 #define SLAB_PIPES 128
 
 static int slab_phase(void)
