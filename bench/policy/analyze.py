@@ -200,7 +200,9 @@ def main():
                 res[key] = ("unavailable", result[len("unavailable "):])
                 continue
             if "start" not in phases or "end" not in phases or len(samples) < 10:
-                res[key] = ("missing", "incomplete log (%s; %d samples)" % (result, len(samples)))
+                oc = outcomes.get((str(r), p), ("?", "0"))
+                res[key] = ("missing", "incomplete log (%s after %s s; %d samples)" % (
+                    oc[0].replace("_", " "), oc[1], len(samples)))
                 continue
             m = measure(phases, samples, a.period_ms)
             m["extra"] = extra

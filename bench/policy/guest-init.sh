@@ -29,6 +29,7 @@ xsw() { xenstore-write "$@" 2>/dev/null; }
 policy=static run=0 period=250
 CFG=/etc/xenballoon.conf
 : > "$CFG"
+# shellcheck disable=SC2013 # the kernel's command line is words
 for tok in $(cat /proc/cmdline); do
 	case $tok in
 	bp_policy=*) policy=${tok#bp_policy=} ;;
@@ -49,9 +50,11 @@ finish() {
 }
 
 # 256 MB of compressed swap, from the kernel's own modules.
-insmod /lib/modules/zsmalloc.ko && insmod /lib/modules/zram.ko &&
+if ! { insmod /lib/modules/zsmalloc.ko && insmod /lib/modules/zram.ko &&
 	echo 256M > /sys/block/zram0/disksize && mkswap /dev/zram0 > /dev/null &&
-	swapon /dev/zram0 || finish "error zram swap could not be set up"
+	swapon /dev/zram0; }; then
+	finish "error zram swap could not be set up"
+fi
 [ -r /proc/pressure/memory ] || finish "error /proc/pressure/memory missing (PSI off)"
 echo "BP-INFO uptime=$(cut -d' ' -f1 /proc/uptime) policy=$policy run=$run $(grep MemTotal /proc/meminfo | tr -s ' ') swap=$(awk '/SwapTotal/ { print $2 }' /proc/meminfo)kB"
 
