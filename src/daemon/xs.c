@@ -57,8 +57,13 @@ struct xs_session {
  * with no ballooning and no reaction to SIGTERM. Each batch of requests
  * runs under a one-shot timer; if it fires, the handler shuts the
  * session's socket down, the blocked call fails, and the session is
- * marked down and retried like after a crash. Only a socket connection
- * (dom0, tests) can be cut this way; the guest's /dev/xen/xenbus cannot.
+ * marked down and retried like after a crash.
+ *
+ * Its reach: socket connections only (xenstored's unix socket: dom0, the
+ * tests). In a guest, libxenstore talks through /dev/xen/xenbus, which
+ * shutdown() cannot cut; there a xenstored that stops answering blocks
+ * the daemon until it answers again, as it blocks every other xenstore
+ * client of the guest.
  */
 static volatile sig_atomic_t watchdog_fd = -1;
 static volatile sig_atomic_t watchdog_fired;

@@ -77,7 +77,6 @@ struct mon_snapshot {
 };
 
 void mon_snapshot_free(struct mon_snapshot *s);
-const char *mon_source_name(enum mon_source src);
 
 /* Set by the SIGINT/SIGTERM/SIGHUP handler (monitor.c). */
 extern volatile sig_atomic_t mon_stop;
@@ -113,18 +112,6 @@ struct mon_tmem {
  * when there is none. */
 int mon_find_xl(char *out, size_t size);
 
-/* Run argv[0] (argv NULL-terminated, no shell) with stdin and stderr on
- * /dev/null; collect at most max bytes of stdout within timeout_ms.
- * Returns 0 with *out (malloc'd, NUL-terminated) and *len when it exited
- * 0 in time; -1 otherwise (not found, failed, killed, timed out, too
- * much output, interrupted). */
-int mon_run(char *const argv[], int timeout_ms, size_t max, char **out, size_t *len);
-
-/* free_memory (MiB) of `xl info`. Returns 0, or -1 when absent. */
-int mon_parse_xl_info(const char *text, size_t len, uint64_t *free_mib);
-
-/* G= (Ta:, Ec:) and C= (CI:, Ec:) lines of `xl tmem-list -a -l`. */
-void mon_parse_tmem(const char *text, size_t len, struct mon_tmem *t);
 /* The ephemeral pages of a client, or -1 when it has no C= line. */
 int mon_tmem_lookup(const struct mon_tmem *t, unsigned domid, uint64_t *pages);
 void mon_tmem_free(struct mon_tmem *t);
@@ -143,7 +130,6 @@ struct mbuf {
 
 void mbuf_put(struct mbuf *b, const char *s, size_t n);
 void mbuf_puts(struct mbuf *b, const char *s);
-void mbuf_put_u64(struct mbuf *b, uint64_t v);
 void mbuf_free(struct mbuf *b);
 
 /* The table: header, one row per domain, the host summary line. With

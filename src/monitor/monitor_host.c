@@ -124,7 +124,12 @@ wait_child(pid_t pid)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-int
+/* Run argv[0] (argv NULL-terminated, no shell) with stdin and stderr on
+ * /dev/null; collect at most max bytes of stdout within timeout_ms.
+ * Returns 0 with *out (malloc'd, NUL-terminated) and *len when it exited
+ * 0 in time; -1 otherwise (not found, failed, killed, timed out, too
+ * much output, interrupted). */
+static int
 mon_run(char *const argv[], int timeout_ms, size_t max, char **out, size_t *len)
 {
 	int fds[2];
@@ -218,7 +223,8 @@ parse_dec(const char *s, const char *e, uint64_t max, uint64_t *out)
 	return e < s ? -1 : parse_u64(s, (size_t)(e - s), 0, max, out, &why);
 }
 
-int
+/* free_memory (MiB) of `xl info`. Returns 0, or -1 when absent. */
+static int
 mon_parse_xl_info(const char *text, size_t len, uint64_t *free_mib)
 {
 	struct line_iter it;
@@ -291,7 +297,8 @@ tmem_add(struct mon_tmem *t, unsigned domid, uint64_t pages)
 	t->ncli++;
 }
 
-void
+/* G= (Ta:, Ec:) and C= (CI:, Ec:) lines of `xl tmem-list -a -l`. */
+static void
 mon_parse_tmem(const char *text, size_t len, struct mon_tmem *t)
 {
 	struct line_iter it;

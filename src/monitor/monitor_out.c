@@ -88,7 +88,7 @@ put_spaces(struct mbuf *b, size_t n)
 	}
 }
 
-void
+static void
 mbuf_put_u64(struct mbuf *b, uint64_t v)
 {
 	char tmp[24];
@@ -148,7 +148,7 @@ mon_snapshot_free(struct mon_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-const char *
+static const char *
 mon_source_name(enum mon_source src)
 {
 	switch (src) {

@@ -217,8 +217,8 @@ def soak(label, daemon, prefix, nticks, timeout, run_dir, interval=0):
                "%s at tick %d" % (r[0], r[1]) for r in restarts))
     again = log.count("xenstore: connected again")
     result("again", again == 2, "'connected again' logged %d times (want 2)" % again)
-    result("reloads", "keeping the previous configuration" in log and log.count("reload: configuration") == 2,
-           "reloads: good, bad (kept the old one), good")
+    result("reloads", "keeping the previous configuration" in log and
+           log.count("reload: configuration") == 2, "reloads: good, bad (kept the old one), good")
     wrong = g.wrong_writes()
     seen = len(g.samples)
     result("bounds", not wrong, "%d balloon targets seen, %d outside [%d, %d]%s" % (

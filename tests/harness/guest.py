@@ -99,7 +99,8 @@ class Guest:
             os.rename(tmp, p)
 
     def put_raw(self, rel, text):
-        """Overwrite in place (O_TRUNC): for a truncated or empty file."""
+        """Overwrite in place (O_TRUNC): for an empty file. (A truncated
+        file is put whole: in place, a reader could see it empty first.)"""
         with self.files_lock:
             with open(self.path(rel), "wb") as f:
                 f.write(text if isinstance(text, bytes) else text.encode())
