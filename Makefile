@@ -52,8 +52,8 @@ COMMON_SRCS  := src/common/log.c src/common/util.c src/common/parse.c src/common
 		src/common/xsval.c src/common/stats.c src/common/psi.c
 # The daemon's modules; xenballoond.c holds main() and the loop.
 DAEMON_LIB_SRCS := src/daemon/config.c src/daemon/policy.c src/daemon/balloon.c \
-		src/daemon/engine.c src/daemon/xs.c src/daemon/daemon.c src/daemon/pressure.c \
-		src/daemon/psifile.c
+		src/daemon/engine.c src/daemon/xs.c src/daemon/daemon.c src/daemon/notify.c \
+		src/daemon/pressure.c src/daemon/psifile.c
 DAEMON_SRCS  := src/daemon/xenballoond.c $(DAEMON_LIB_SRCS)
 MONITOR_SRCS := src/monitor/monitor.c src/monitor/monitor_xs.c \
 		src/monitor/monitor_host.c src/monitor/monitor_out.c
@@ -152,13 +152,13 @@ check-lint: | $(BUILD)/.deps-test
 # bench last.
 CHECK_TARGETS :=
 include mk/harness.mk mk/integration.mk mk/monitor.mk mk/install.mk \
-	mk/fuzz.mk mk/faults.mk mk/e2e.mk mk/bench.mk mk/benchpolicy.mk
+	mk/fuzz.mk mk/faults.mk mk/e2e.mk mk/bench.mk mk/benchpolicy.mk mk/deb.mk
 
 all: $(ALL_TARGETS)
 
 # Order matters: fast and local first, the guest boot last.
 CHECK_ORDER  := check-harness check-integration check-asan check-valgrind \
-		check-monitor check-install check-fuzz check-faults check-faults-asan \
+		check-monitor check-install check-deb check-fuzz check-faults check-faults-asan \
 		check-soak check-e2e
 CHECK_SUITES  = $(filter $(CHECK_TARGETS),$(CHECK_ORDER)) \
 		$(filter-out $(CHECK_ORDER),$(CHECK_TARGETS))

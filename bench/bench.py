@@ -29,12 +29,15 @@ own fake root; measured runs are started by bench/spawn.c (wait4).
      target_kb, then its contents checked).
   4. Memory: one run of BENCH_MEM_TICKS ticks as in 1; VmRSS sampled when
      meminfo had been opened 1000 and BENCH_MEM_TICKS-1000 times (= ticks,
-     counted by the shim), and the peak at exit (ru_maxrss, i.e. VmHWM).
+     counted by the shim), the peak at exit (ru_maxrss, i.e. VmHWM), and
+     the peak of private memory (RssAnon, sampled every 2 ms): the rest
+     of the RSS is pages of shared libraries, shared with every process.
   5. Idle: --interval 1, files static, voluntary + involuntary context
      switches of every thread (/proc/PID/task/*/status) over
      BENCH_IDLE_SECONDS, and the ticks in that window (the shim counting
      opens of meminfo); the floors alongside, each program on its own
-     root and xenstored. Phase 2 runs during the window (it only counts
+     root, and the daemon once more at --interval 60, where every wakeup
+     beyond the one tick is the cost of waiting (liveness included). Phase 2 runs during the window (it only counts
      requests, and a wakeup does not depend on the machine's load).
 
 Environment: BENCH_TICKS (10000, at least 10000), BENCH_MEM_TICKS
@@ -340,12 +343,16 @@ def cpu_run(opts, xsd, prog, cmd, ticks, sample):
     t0 = time.monotonic()
     p = prog.spawn(cmd, xsd, counter)
     early = late = None
-    while sample and p.running() and late is None:
+    anon_peak_kb = 0
+    while sample and p.running():
         done = counter.counts()[0]
+        st = proc_status(p.pid)
+        if st.get("RssAnon"):
+            anon_peak_kb = max(anon_peak_kb, int(st["RssAnon"]))
         if early is None and done >= 1000:
-            early = (done, proc_status(p.pid))
+            early = (done, st)
         if late is None and done >= ticks - 1000:
-            late = (done, proc_status(p.pid))
+            late = (done, st)
         time.sleep(0.002)
     ru = p.wait(900)
     wall = time.monotonic() - t0
@@ -363,6 +370,7 @@ def cpu_run(opts, xsd, prog, cmd, ticks, sample):
         "wall_us": wall * 1e6 / ticks,
         "ticks": ticks,
         "maxrss_kb": ru["maxrss_kb"],
+        "anon_peak_kb": anon_peak_kb,
         "early": early, "late": late,
     }
 
@@ -499,7 +507,8 @@ class Idle:
     and the request counts of phase 2 only on what the programs sent."""
 
     RUNS = (("xenballoond", ("self", "--interval", "1")), ("floor", ("-i", "1000")),
-            ("floor-probe", ("-p", "-i", "1000")))
+            ("floor-probe", ("-p", "-i", "1000")),
+            ("xenballoond-60", ("self", "--interval", "60")))
 
     def __init__(self, opts, progs, seconds):
         self.opts, self.progs, self.seconds = opts, progs, seconds
@@ -512,7 +521,7 @@ class Idle:
             prog = self.progs[name]
             reset_root(prog.root)
             self.counters[name] = Counter(os.path.join(prog.dir, "opens"))
-            cmd = prog.daemon(*args) if name == "xenballoond" else prog.floor(*args)
+            cmd = prog.daemon(*args) if name.startswith("xenballoond") else prog.floor(*args)
             self.procs[name] = prog.start(cmd, self.xsd, self.counters[name])
             time.sleep(0.3)      # so the first publications do not collide
         time.sleep(2.5)          # connected, first ticks done, settled
@@ -543,7 +552,7 @@ class Idle:
             inv = sum(i for _, i in threads)
             out[k] = {"per_min": (vol + inv) * 60.0 / dt, "vol": vol, "inv": inv,
                       "threads": [v + i for v, i in threads],
-                      "ticks": after[k][1] - self.before[k][1]}
+                      "ticks": after[k][1] - self.before[k][1], "seconds": dt}
         return out
 
     def stop(self):
@@ -681,10 +690,19 @@ def report(opts, ticks, rounds, mem, cpu, req, react, idle, load, seconds):
             idle[k]["vol"] / max(1, idle[k]["ticks"]), idle[k]["vol"], idle[k]["ticks"],
             idle[k]["inv"])
 
+    def per_second(k):
+        return "%.3f (%d in %.0f s, %d ticks; +%d preempted)" % (
+            idle[k]["vol"] / idle[k]["seconds"], idle[k]["vol"], idle[k]["seconds"],
+            idle[k]["ticks"], idle[k]["inv"])
+
+    long_idle = idle["xenballoond-60"]
+    long_ws = long_idle["vol"] / long_idle["seconds"]
+    anon_peak = dm["anon_peak_kb"]
+
     rows = [("measure", "xenballoond", "floor", "target", "met")]
     rows += [
         ("1. CPU per tick (user+sys), files changing", us("xenballoond"), us("floor"),
-         "ratio <= 1.5", "%s: %.2f" % (yes(ratio <= 1.5), ratio)),
+         "ratio <= 1.3", "%s: %.2f" % (yes(ratio <= 1.3), ratio)),
         ("   floor plus a memory/target read per tick", "", us("floor-probe"), "",
          "ratio %.2f" % paired("floor-probe")),
         ("   floor with a watch on its connection", "", us("floor-watch"), "",
@@ -698,10 +716,11 @@ def report(opts, ticks, rounds, mem, cpu, req, react, idle, load, seconds):
         ("   everything changed", fmt_req(req[("xenballoond", True)]),
          fmt_req(req[("floor", True)]), "", ""),
         ("3. reaction to memory/target, p50 / p99 / max", lat(lat_d), lat(lat_f),
-         "p99 <= 5 ms", "%s: %.2f ms" % (yes(p99 <= 5), p99)),
-        ("4. peak RSS (VmHWM at exit), %d ticks" % mem_ticks, mib(dm["maxrss_kb"]),
-         mib(fm["maxrss_kb"]), "<= 2 MiB", "%s: %s" % (yes(dm["maxrss_kb"] <= 2048),
-                                                     mib(dm["maxrss_kb"]))),
+         "p99 <= 2 ms", "%s: %.2f ms" % (yes(p99 <= 2), p99)),
+        ("4. peak RSS, private (RssAnon) / total (VmHWM), %d ticks" % mem_ticks,
+         "%s / %s" % (mib(anon_peak), mib(dm["maxrss_kb"])),
+         "%s / %s" % (mib(fm["anon_peak_kb"]), mib(fm["maxrss_kb"])), "private <= 0.5 MiB",
+         "%s: %s" % (yes(anon_peak <= 512), mib(anon_peak))),
         ("   VmRSS at tick %d -> tick %d" % (dm["early"][0], dm["late"][0]), dg, fg,
          "no growth", "%s: %+d kB (anon %+d kB)" % (yes(dgrow <= 0), dgrow, danon)),
         ("   of which at tick %d" % dm["late"][0], anon(dm), anon(fm), "", ""),
@@ -711,14 +730,20 @@ def report(opts, ticks, rounds, mem, cpu, req, react, idle, load, seconds):
          "<= 1 per tick", "%s: %.2f" % (yes(wk <= 1.0), wk)),
         ("   floor plus a memory/target read per tick", "", "%s; %s" % (
             switches("floor-probe"), wakeups("floor-probe")), "", ""),
+        ("   wakeups per idle second, 1 s ticks", per_second("xenballoond"),
+         per_second("floor"), "", ""),
+        ("   wakeups per idle second, 60 s ticks", per_second("xenballoond-60"), "",
+         "<= 1 + 1/60", "%s: %.3f" % (yes(long_ws <= 1 + 1 / 60.0), long_ws)),
     ]
     notes = [
         "Runs: CPU %d x %d ticks each, --interval 0, kernel files new on every read, the "
         "median, ratios the median of the rounds' ratios; "
         "requests (2000 - 1000 ticks) / 1000 from xenstored -T; reaction %d writes at "
-        "--interval 60; memory %d ticks in one process; idle %.0f s, ticks counted by "
+        "--interval 60; memory %d ticks in one process, RssAnon sampled every 2 ms for its peak; "
+        "idle %.0f s, ticks counted by "
         "the opens of meminfo, a switch made because another task preempted the thread "
-        "is not a wakeup." % (
+        "is not a wakeup; liveness of the xenstore connections is polled on their "
+        "sockets (the peer's close), with no timer." % (
             rounds, ticks, len(lat_d), mem_ticks, opts.idle_seconds),
         "Machine: %s; load average %s at the start, %s at the end; fake kernel files on %s; "
         "xenstored and libxenstore of Debian 12 (Xen 4.17); %.0f s." % (
@@ -762,7 +787,7 @@ def main():
         # roots, pidfiles and logs.
         idle_progs = {name: Prog(opts, "idle-" + name, make_root(
             os.path.join(opts.roots, "idle-" + name), versions=False))
-            for name in ("xenballoond", "floor", "floor-probe")}
+            for name in ("xenballoond", "floor", "floor-probe", "xenballoond-60")}
         d, f = progs["xenballoond"], progs["floor"]
         n, m = str(ticks), str(mem_ticks)
         mem_cmds = {

@@ -2,7 +2,7 @@
 # mk/install.mk - install like a system daemon.
 #
 #   make install    [DESTDIR=] [PREFIX=] [SBINDIR=] [SYSCONFDIR=] [MANDIR=]
-#                   [RUNSTATEDIR=] [SYSTEMDUNITDIR=] [INITDIR=]
+#                   [RUNSTATEDIR=] [SYSTEMDUNITDIR=] [INITDIR=] [TEXTFILEDIR=]
 #   make uninstall  (same variables) reverses it
 #   make check-install
 #
@@ -13,6 +13,8 @@
 
 SYSTEMDUNITDIR ?= /lib/systemd/system
 INITDIR        ?= $(SYSCONFDIR)/init.d
+# Where Debian's prometheus-node-exporter reads *.prom files (dom0).
+TEXTFILEDIR    ?= /var/lib/prometheus/node-exporter
 CONFDIR         = $(SYSCONFDIR)/sysconfig
 MAN5DIR         = $(MANDIR)/man5
 MAN8DIR         = $(MANDIR)/man8
@@ -21,15 +23,17 @@ INSTALL        ?= install
 GEN            := $(BUILD)/gen
 GEN_INIT       := $(GEN)/xenballoond.init
 GEN_UNIT       := $(GEN)/xenballoond.service
+# For domain 0: xenballoon-monitor --textfile, every 15 s.
+GEN_TEXTFILE   := $(GEN)/xenballoon-monitor-textfile.service $(GEN)/xenballoon-monitor-textfile.timer
 MAN_IN         := man/xenballoon.conf.5.in man/xenballoond.8.in man/xenballoon-monitor.8.in
 GEN_MAN        := $(patsubst man/%.in,$(GEN)/%,$(MAN_IN))
-GEN_FILES      := $(GEN_INIT) $(GEN_UNIT) $(GEN_MAN)
+GEN_FILES      := $(GEN_INIT) $(GEN_UNIT) $(GEN_TEXTFILE) $(GEN_MAN)
 
 ALL_TARGETS    += $(GEN_FILES)
 
 # --- templates ----------------------------------------------------------
 SUBST_VARS     := VERSION PREFIX SBINDIR SYSCONFDIR RUNSTATEDIR MANDIR \
-		  SYSTEMDUNITDIR INITDIR
+		  SYSTEMDUNITDIR INITDIR TEXTFILEDIR
 SUBST_SED       = $(foreach v,$(SUBST_VARS),-e 's|@$(v)@|$($(v))|g')
 
 # The values in use, rewritten only when one changes, so that what depends
@@ -61,6 +65,9 @@ $(GEN_INIT): init/xenballoond.in $(GEN)/vars
 $(GEN_UNIT): init/xenballoond.service.in $(GEN)/vars
 	$(xb_subst)
 
+$(GEN)/xenballoon-monitor-textfile.%: init/xenballoon-monitor-textfile.%.in $(GEN)/vars
+	$(xb_subst)
+
 $(GEN)/%.5: man/%.5.in $(GEN)/vars
 	$(xb_subst)
 
@@ -75,6 +82,7 @@ install: $(PROGS) $(GEN_FILES)
 	$(INSTALL) -m 0755 $(PROGS) "$(DESTDIR)$(SBINDIR)/"
 	$(INSTALL) -m 0755 $(GEN_INIT) "$(DESTDIR)$(INITDIR)/xenballoond"
 	$(INSTALL) -m 0644 $(GEN_UNIT) "$(DESTDIR)$(SYSTEMDUNITDIR)/xenballoond.service"
+	$(INSTALL) -m 0644 $(GEN_TEXTFILE) "$(DESTDIR)$(SYSTEMDUNITDIR)/"
 	$(INSTALL) -m 0644 $(filter %.5,$(GEN_MAN)) "$(DESTDIR)$(MAN5DIR)/"
 	$(INSTALL) -m 0644 $(filter %.8,$(GEN_MAN)) "$(DESTDIR)$(MAN8DIR)/"
 	@# An administrator's configuration is never overwritten.
@@ -91,6 +99,7 @@ uninstall:
 	rm -f "$(DESTDIR)$(SBINDIR)/xenballoond" "$(DESTDIR)$(SBINDIR)/xenballoon-monitor"
 	rm -f "$(DESTDIR)$(INITDIR)/xenballoond"
 	rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/xenballoond.service"
+	rm -f $(foreach u,$(GEN_TEXTFILE),"$(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(u))")
 	rm -f $(foreach m,$(filter %.5,$(GEN_MAN)),"$(DESTDIR)$(MAN5DIR)/$(notdir $(m))") \
 		$(foreach m,$(filter %.8,$(GEN_MAN)),"$(DESTDIR)$(MAN8DIR)/$(notdir $(m))")
 	@f="$(DESTDIR)$(CONFDIR)/xenballoon.conf"; \

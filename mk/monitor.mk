@@ -8,7 +8,13 @@
 #                         $(RESULTS)/monitor; T=NAME runs the cases whose
 #                         name contains NAME
 
-check-monitor: harness $(BUILD)/xenballoon-monitor $(BUILD)/san/xenballoon-monitor | $(BUILD)/.deps-test
+# The real node_exporter serves the --textfile output; the Prometheus
+# client library's parser reads what it serves.
+$(BUILD)/.deps-monitor: | $(BUILD)/.deps-test
+	sh scripts/deps.sh prometheus-node-exporter python3-prometheus-client
+	@touch $@
+
+check-monitor: harness $(BUILD)/xenballoon-monitor $(BUILD)/san/xenballoon-monitor | $(BUILD)/.deps-monitor
 	@mkdir -p $(RESULTS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -92,22 +92,28 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 	    (MI_MEMTOTAL | MI_COMMITTED_AS) ? 0 : -1;
 }
 
+#define VM_FIELD(name, bit) { #name, sizeof(#name) - 1, offsetof(struct vmstat, name), bit }
+
 /* The first VM_NKEYS fields are the lines dom0 tools use, published
  * first; the others are read for the pressure goal only. */
 static const struct {
 	const char *name;
+	size_t len;
 	size_t off;
 	unsigned bit;
 } vm_fields[] = {
-	{ "pswpin", offsetof(struct vmstat, pswpin), VM_PSWPIN },
-	{ "pswpout", offsetof(struct vmstat, pswpout), VM_PSWPOUT },
-	{ "pgpgin", offsetof(struct vmstat, pgpgin), VM_PGPGIN },
-	{ "pgpgout", offsetof(struct vmstat, pgpgout), VM_PGPGOUT },
-	{ "pgfault", offsetof(struct vmstat, pgfault), VM_PGFAULT },
-	{ "pgmajfault", offsetof(struct vmstat, pgmajfault), VM_PGMAJFAULT },
-	{ "workingset_refault_anon", offsetof(struct vmstat, refault_anon), VM_REFAULT_ANON },
-	{ "workingset_refault_file", offsetof(struct vmstat, refault_file), VM_REFAULT_FILE },
-	{ "workingset_refault", offsetof(struct vmstat, refault), VM_REFAULT },
+	VM_FIELD(pswpin, VM_PSWPIN),
+	VM_FIELD(pswpout, VM_PSWPOUT),
+	VM_FIELD(pgpgin, VM_PGPGIN),
+	VM_FIELD(pgpgout, VM_PGPGOUT),
+	VM_FIELD(pgfault, VM_PGFAULT),
+	VM_FIELD(pgmajfault, VM_PGMAJFAULT),
+	{ "workingset_refault_anon", sizeof("workingset_refault_anon") - 1,
+	  offsetof(struct vmstat, refault_anon), VM_REFAULT_ANON },
+	{ "workingset_refault_file", sizeof("workingset_refault_file") - 1,
+	  offsetof(struct vmstat, refault_file), VM_REFAULT_FILE },
+	{ "workingset_refault", sizeof("workingset_refault") - 1,
+	  offsetof(struct vmstat, refault), VM_REFAULT },
 };
 #define VM_NFIELDS (sizeof(vm_fields) / sizeof(vm_fields[0]))
 #define VM_NKEYS 6
@@ -141,9 +147,11 @@ static int
 is_key_line(const char *line, size_t n)
 {
 	for (size_t i = 0; i < VM_NKEYS; i++) {
-		size_t k = strlen(vm_fields[i].name);
+		size_t k = vm_fields[i].len;
 
-		if (n > k && memcmp(line, vm_fields[i].name, k) == 0 && line[k] == ' ')
+		/* The cheap tests first: this runs on every line, every tick. */
+		if (n > k && line[k] == ' ' && line[0] == vm_fields[i].name[0] &&
+		    memcmp(line, vm_fields[i].name, k) == 0)
 			return 1;
 	}
 	return 0;

@@ -93,6 +93,55 @@ find_key(const char *name)
 	return NULL;
 }
 
+/* Levenshtein distance between a and b, ignoring case; both are keys,
+ * shorter than the parser's 64-byte key buffer. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t prev[64], cur[64];
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la >= 64 || lb >= 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] +
+			    (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
+	}
+	return prev[lb];
+}
+
+/* The known key nearest to name, or NULL when none is near enough to be
+ * what was meant: one edit per five characters of the name (at least
+ * one), so a dropped underscore or a doubled letter is caught and an
+ * unrelated name is not matched to some key. */
+static const char *
+nearest_key(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX, limit = strlen(name) / 5;
+
+	if (limit == 0)
+		limit = 1;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		size_t d = edit_distance(name, keys[i].name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = keys[i].name;
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}
+
 static int
 parse_bool(const char *v, bool *out)
 {
@@ -301,7 +350,18 @@ parse_line(char *line, struct xb_config *cfg, const char *name, unsigned lineno,
 	}
 	k = find_key(key);
 	if (k == NULL) {
-		log_warnx("%.256s:%u: unknown key %s, ignored", name, lineno, key);
+		const char *near = nearest_key(key);
+
+		if (near != NULL)
+			log_warnx("%.256s:%u: unknown key %s, ignored (did you mean %s?)",
+			    name, lineno, key, near);
+		else
+			log_warnx("%.256s:%u: unknown key %s, ignored", name, lineno, key);
+		/* Only the project's own names and near misses of them count:
+		 * a file sourced by shell scripts may carry other variables
+		 * (the Xen 3.4 OPTIONS=). */
+		if (near != NULL || (strncasecmp(key, "XENBALLOON", 10) == 0 && key[10] == '_'))
+			cfg->unknown_keys++;
 		return 0;
 	}
 	if (set_key(cfg, k, value, why, sizeof(why)) != 0) {

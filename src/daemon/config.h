@@ -42,13 +42,19 @@ struct xb_config {
 	unsigned preswap_inertia;   /* XENBALLOON_PRESWAP_INERTIA */
 	bool send_preswap;          /* XENBALLOON_SEND_PRESWAP */
 	char stats_path[XB_STATS_PATH_MAX]; /* XENBALLOON_STATS_PATH (new) */
+	/* Not a setting: how many unknown XENBALLOON_* keys, or keys near a
+	 * known one, the file had (misspelt, most likely); xenballoond -n
+	 * fails on any. */
+	unsigned unknown_keys;
 };
 
 void config_defaults(struct xb_config *cfg);
 
 /* Parse text (len bytes; name is used in messages). On success fills
  * *cfg (starting from the defaults) and returns 0; unknown keys are
- * reported through log_warnx and ignored. On error leaves *cfg
+ * reported through log_warnx, with the nearest known key when one is
+ * close, and ignored; unknown XENBALLOON_* keys and near misses of
+ * known ones are counted in cfg->unknown_keys. On error leaves *cfg
  * untouched, writes "name:line: KEY: reason" to err and returns -1. */
 int config_parse(const char *text, size_t len, const char *name,
 		 struct xb_config *cfg, char *err, size_t errlen);

@@ -641,12 +641,16 @@ engine_xs_deadline_ms(const struct engine *e)
 void
 engine_xs_dispatch(struct engine *e, short revents, uint64_t now)
 {
-	if (revents != 0 && xs_session_handle_events(e->xs))
+	unsigned ev = xs_session_dispatch(e->xs, revents, now);
+
+	if (ev & XS_EV_RECONNECTED) {
+		/* The new store is empty: everything goes out again now,
+		 * not at the next tick, which may be a minute away. */
+		balloon_step(e);
+		publish(e, true);
+	} else if (ev & XS_EV_CHANGED) {
 		react(e);
-	/* Reconnect as soon as the back-off allows, not at the next tick. */
-	if (!xs_session_is_up(e->xs) && now >= xs_session_retry_at_ms(e->xs) &&
-	    xs_session_ensure(e->xs, now))
-		react(e);
+	}
 }
 
 int
@@ -705,6 +709,16 @@ engine_reload(struct engine *e)
 	e->preswap_read = (struct once){ 0 };
 	log_info("reload: configuration %s loaded", e->config_path);
 	return 0;
+}
+
+void
+engine_summary(const struct engine *e, char *buf, size_t len)
+{
+	if (e->moved_once)
+		snprintf(buf, len, "mode %s, balloon target %" PRIu64 " kB", mode_names[e->mode],
+		    e->last_written_kb);
+	else
+		snprintf(buf, len, "mode %s, balloon target not written yet", mode_names[e->mode]);
 }
 
 void

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "balloon.h"
@@ -88,10 +89,12 @@ void engine_init(struct engine *e, const struct xb_config *cfg, const char *conf
 void engine_tick(struct engine *e);
 
 /* For the main loop, the xenstore session as a source of input: the
- * descriptor to poll (-1: none now), when to call without input (the next
+ * descriptor to poll (-1: none now; ready for a watch event or when
+ * xenstored closed a connection), when to call without input (the next
  * connection attempt; UINT64_MAX: never), and the call, which reads the
- * watch events or reconnects and, when dom0 changed a value, moves the
- * balloon at once instead of at the next tick. */
+ * watch events, notices a lost connection or reconnects and, when dom0
+ * changed a value or the store was new, moves the balloon and publishes
+ * at once instead of at the next tick. */
 int engine_xs_fd(const struct engine *e);
 uint64_t engine_xs_deadline_ms(const struct engine *e);
 void engine_xs_dispatch(struct engine *e, short revents, uint64_t now_ms);
@@ -113,6 +116,10 @@ uint64_t engine_interval_ms(const struct engine *e);
 
 /* SIGHUP: reload the config; on error keep the old one. 0 or -1. */
 int engine_reload(struct engine *e);
+
+/* The mode and the last balloon target, in a few words (for systemd's
+ * STATUS=). */
+void engine_summary(const struct engine *e, char *buf, size_t len);
 
 /* SIGUSR1: one status line. */
 void engine_status(const struct engine *e);

@@ -14,9 +14,10 @@
  *   to stall for memory;
  *
  *   shrink quickly while it is safe (no stall, no refaults or swap-ins,
- *   use not rising, a few seconds after the last grow): half the gap a
- *   second, so free memory goes back within seconds; an eighth while a
- *   little stall shows; not at all above PRESSURE_STALL_STOP_PPM.
+ *   use not rising, even slowly, over the last 2 s, a few seconds after
+ *   the last grow): half the gap a second, so free memory goes back
+ *   within seconds; an eighth while a little stall shows; not at all
+ *   above PRESSURE_STALL_STOP_PPM.
  *
  * A move smaller than the deadband is not made, so a settled guest
  * stops writing the balloon. Targets stay within the floor and the
@@ -94,6 +95,26 @@ window_rate(const struct pressure_state *st, uint64_t now_ms)
 			best = r;
 	}
 	return best;
+}
+
+/* Whether use rose by PRESSURE_RISE_KB or more within the last
+ * PRESSURE_GROWING_MS, from the lowest reading of that time to now: an
+ * allocation too slow to rise by that much between two samples. */
+static bool
+growing(const struct pressure_state *st, uint64_t now_ms, uint64_t used_kb)
+{
+	uint64_t low = used_kb;
+
+	for (unsigned i = 1; i < st->count; i++) {
+		const struct pressure_sample *a =
+		    &st->ring[(st->head + PRESSURE_RING - i) % PRESSURE_RING];
+
+		if (sub0(now_ms, a->t_ms) > PRESSURE_GROWING_MS)
+			break;
+		if (a->used_kb < low)
+			low = a->used_kb;
+	}
+	return used_kb >= sat_add(low, PRESSURE_RISE_KB);
 }
 
 /* Stall and refaults since the previous sample. */
@@ -190,7 +211,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 		return;
 	}
 	gap = in->target_kb - out->goal_kb;
-	if (rising) {
+	if (rising || growing(st, in->now_ms, out->used_kb)) {
 		out->why = "use rising";
 		return;
 	}

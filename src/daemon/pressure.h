@@ -27,6 +27,9 @@
 #define PRESSURE_DEADBAND_MIN_KB 4096u /* moves smaller than this, or 1/64 */
 #define PRESSURE_DEADBAND_DIV 64u      /*   of the target, are not made */
 #define PRESSURE_RISE_KB 1024u         /* use rising: at least this per sample */
+#define PRESSURE_GROWING_MS 2000u      /* no shrinking while use rose this much
+					* (RISE_KB) within this long: a slow
+					* allocation is still an allocation */
 /* Stall ("some" PSI time) over the last interval, parts per million. */
 #define PRESSURE_STALL_QUIET_PPM 100u  /* at most: shrink fast (1/2 of the gap) */
 #define PRESSURE_STALL_STOP_PPM 1000u  /* above: no shrinking (0.1 %) */

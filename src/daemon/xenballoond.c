@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "notify.h"
 #include "parse.h"
 #include "util.h"
 
@@ -188,10 +189,25 @@ struct source {
 	void *ctx;
 };
 
+/* Tell systemd (if it is listening) the mode and the last target;
+ * ready: with READY=1 (after the first tick, and after a reload). */
+static void
+tell_status(struct notify *nt, const struct engine *e, bool ready)
+{
+	char status[160];
+
+	engine_summary(e, status, sizeof(status));
+	if (ready)
+		notify_ready(nt, status);
+	else
+		notify_status(nt, status);
+}
+
 /* The tick: no descriptor, a deadline one interval after the last. */
 struct ticker {
 	struct engine *e;
 	const struct options *o;
+	struct notify *nt;
 	uint64_t next_ms;
 	unsigned long done;
 };
@@ -219,6 +235,7 @@ ticker_dispatch(void *ctx, short revents, uint64_t now)
 		return true;
 	engine_tick(t->e);
 	t->done++;
+	tell_status(t->nt, t->e, t->done == 1);
 	if (t->o->ticks && t->done >= t->o->ticks)
 		return false;
 	t->next_ms = now_ms() + (t->o->interval_set ? t->o->interval_ms : engine_interval_ms(t->e));
@@ -229,6 +246,7 @@ ticker_dispatch(void *ctx, short revents, uint64_t now)
 struct signals {
 	int fd;
 	struct engine *e;
+	struct notify *nt;
 };
 
 static int
@@ -260,7 +278,9 @@ signals_dispatch(void *ctx, short revents, uint64_t now)
 			log_info("%s: stopping", strsignal(sig));
 			return false;
 		case SIGHUP:
+			notify_reloading(sg->nt);
 			engine_reload(sg->e);
+			tell_status(sg->nt, sg->e, true);
 			break;
 		case SIGUSR1:
 			engine_status(sg->e);
@@ -273,22 +293,57 @@ signals_dispatch(void *ctx, short revents, uint64_t now)
 }
 
 /* The xenstore session: its watch descriptor, its reconnection time. */
+struct xenstore {
+	struct engine *e;
+	struct notify *nt;
+};
+
 static int
 xenstore_fd(void *ctx)
 {
-	return engine_xs_fd(ctx);
+	return engine_xs_fd(((const struct xenstore *)ctx)->e);
 }
 
 static uint64_t
 xenstore_deadline(void *ctx)
 {
-	return engine_xs_deadline_ms(ctx);
+	return engine_xs_deadline_ms(((const struct xenstore *)ctx)->e);
 }
 
 static bool
 xenstore_dispatch(void *ctx, short revents, uint64_t now)
 {
-	engine_xs_dispatch(ctx, revents, now);
+	struct xenstore *x = ctx;
+
+	engine_xs_dispatch(x->e, revents, now);
+	tell_status(x->nt, x->e, false);     /* a directed target moves it */
+	return true;
+}
+
+/* systemd's watchdog: WATCHDOG=1 every half of $WATCHDOG_USEC, from this
+ * loop, so a daemon stuck anywhere stops pinging and is restarted. */
+struct watchdog {
+	struct notify *nt;
+	uint64_t every_ms;      /* 0: no watchdog asked for */
+	uint64_t next_ms;
+};
+
+static uint64_t
+watchdog_deadline(void *ctx)
+{
+	const struct watchdog *w = ctx;
+
+	return w->every_ms > 0 ? w->next_ms : NEVER;
+}
+
+static bool
+watchdog_dispatch(void *ctx, short revents, uint64_t now)
+{
+	struct watchdog *w = ctx;
+
+	(void)revents;
+	notify_watchdog(w->nt);
+	w->next_ms = now + w->every_ms;
 	return true;
 }
 
@@ -362,6 +417,7 @@ main(int argc, char **argv)
 	static struct engine engine;
 	static char config_abs[PATH_MAX], root_abs[PATH_MAX];
 	struct options o;
+	struct notify nt;
 	struct xb_config cfg;
 	struct balloon probe;
 	struct pidfh *pfh = NULL;
@@ -385,11 +441,23 @@ main(int argc, char **argv)
 	}
 	if (o.check_config) {
 		config_print(stdout, &cfg);
+		/* A misspelt key does nothing: the daemon only warns, but a
+		 * check of the file fails on it. */
+		if (cfg.unknown_keys > 0) {
+			log_errx("%s: %u unknown XENBALLOON key%s", o.config, cfg.unknown_keys,
+			    cfg.unknown_keys == 1 ? "" : "s");
+			return 1;
+		}
 		return 0;
 	}
+	notify_open(&nt);
 	if (balloon_detect(&probe, o.root) == BALLOON_NONE && !o.dry_run) {
 		log_info("no balloon driver: neither %s%s/target_kb nor %s%s exists; "
 		    "nothing to do", o.root, BALLOON_SYSFS_DIR, o.root, BALLOON_LEGACY_FILE);
+		/* Started and done: systemd counts an exit before READY=1 as
+		 * a failure. */
+		notify_ready(&nt, "no balloon driver; nothing to do");
+		notify_close(&nt);
 		return 0;
 	}
 	if (!o.dry_run) {
@@ -420,19 +488,24 @@ main(int argc, char **argv)
 	log_info("started: balloon %s, config %s%s", engine_balloon_name(&engine),
 	    o.config, o.dry_run ? ", dry run: nothing is written" : "");
 	{
-		struct ticker tick = { .e = &engine, .o = &o, .next_ms = now_ms() };
-		struct signals sg = { .fd = sigfd, .e = &engine };
+		struct ticker tick = { .e = &engine, .o = &o, .nt = &nt, .next_ms = now_ms() };
+		struct signals sg = { .fd = sigfd, .e = &engine, .nt = &nt };
+		struct xenstore xs = { .e = &engine, .nt = &nt };
+		struct watchdog wd = { .nt = &nt, .every_ms = notify_watchdog_interval_ms(&nt) };
 		/* In this order when several are due: the tick, then signals
 		 * (a SIGTERM stops after the current tick), then xenstore. */
 		const struct source sources[] = {
 			{ no_fd, 0, ticker_deadline, ticker_dispatch, &tick },
 			{ signals_fd, POLLIN, never, signals_dispatch, &sg },
-			{ xenstore_fd, POLLIN, xenstore_deadline, xenstore_dispatch, &engine },
+			{ xenstore_fd, POLLIN, xenstore_deadline, xenstore_dispatch, &xs },
+			{ no_fd, 0, watchdog_deadline, watchdog_dispatch, &wd },
 			{ pressure_fd, POLLPRI, pressure_deadline, pressure_dispatch, &engine },
 		};
 
+		wd.next_ms = now_ms() + wd.every_ms;
 		status = run(sources, sizeof(sources) / sizeof(sources[0]));
 	}
+	notify_close(&nt);
 	engine_close(&engine);
 	daemon_pidfile_remove(pfh);
 	close(sigfd);

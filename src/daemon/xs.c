@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -21,15 +22,26 @@
 #include "xsval.h"
 
 #define BACKOFF_MIN_MS 50
-#define BACKOFF_MAX_MS 2000
+/* An attempt on an absent xenstored costs one failed connect(): retry
+ * at least once a second, so dom0's writes are followed within about a
+ * second of its return. */
+#define BACKOFF_MAX_MS 1000
 #define TXN_RETRIES 5
 #define WATCHDOG_S 1
 
 enum xs_state { XS_DOWN, XS_UP };
 
+/* The connections: watches, requests. */
+enum xs_conn { XSC_WATCH, XSC_REQ, XSC_COUNT };
+
 struct xs_session {
-	struct xs_handle *h;
-	int sock_fd;               /* the socket under h, -1 if none (xenbus) */
+	struct xs_handle *h[XSC_COUNT];
+	/* A duplicate of the socket under each handle, -1 if none (xenbus):
+	 * watched for the peer's close, and cut by the watchdog. */
+	int live_fd[XSC_COUNT];
+	/* What the main loop polls: an epoll set of the watch queue and
+	 * the live_fd, -1 when down. */
+	int poll_fd;
 	enum xs_state state;
 	uint64_t retry_at_ms;      /* when down: next connection attempt */
 	uint64_t backoff_ms;
@@ -56,7 +68,7 @@ struct xs_session {
  * but not answering (stopped, wedged) would block the daemon for ever,
  * with no ballooning and no reaction to SIGTERM. Each batch of requests
  * runs under a one-shot timer; if it fires, the handler shuts the
- * session's socket down, the blocked call fails, and the session is
+ * session's sockets down, the blocked call fails, and the session is
  * marked down and retried like after a crash.
  *
  * Its reach: socket connections only (xenstored's unix socket: dom0, the
@@ -65,18 +77,21 @@ struct xs_session {
  * the daemon until it answers again, as it blocks every other xenstore
  * client of the guest.
  */
-static volatile sig_atomic_t watchdog_fd = -1;
+static volatile sig_atomic_t watchdog_fd[XSC_COUNT] = { -1, -1 };
+static volatile sig_atomic_t watchdog_armed;
 static volatile sig_atomic_t watchdog_fired;
 
 static void
 watchdog_handler(int sig)
 {
-	int fd = watchdog_fd, saved = errno;
+	int saved = errno;
 
 	(void)sig;
-	if (fd >= 0) {
+	if (watchdog_armed) {
 		watchdog_fired = 1;
-		shutdown(fd, SHUT_RDWR);
+		for (int c = 0; c < XSC_COUNT; c++)
+			if (watchdog_fd[c] >= 0)
+				shutdown(watchdog_fd[c], SHUT_RDWR);
 	}
 	errno = saved;
 }
@@ -99,9 +114,11 @@ watchdog_arm(const struct xs_session *s)
 	struct itimerval it = { .it_value = { .tv_sec = WATCHDOG_S } };
 
 	watchdog_fired = 0;
-	if (s->sock_fd < 0)
+	if (s->live_fd[XSC_WATCH] < 0 && s->live_fd[XSC_REQ] < 0)
 		return;
-	watchdog_fd = s->sock_fd;
+	for (int c = 0; c < XSC_COUNT; c++)
+		watchdog_fd[c] = s->live_fd[c];
+	watchdog_armed = 1;
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
@@ -111,9 +128,9 @@ watchdog_disarm(void)
 {
 	struct itimerval off = { 0 };
 
-	if (watchdog_fd >= 0)
+	if (watchdog_armed)
 		setitimer(ITIMER_REAL, &off, NULL);
-	watchdog_fd = -1;
+	watchdog_armed = 0;
 	return watchdog_fired != 0;
 }
 
@@ -159,7 +176,9 @@ xs_session_new(const char *stats_path)
 	if (s == NULL)
 		fatal("xenstore session");
 	s->state = XS_DOWN;
-	s->sock_fd = -1;
+	s->poll_fd = -1;
+	for (int c = 0; c < XSC_COUNT; c++)
+		s->live_fd[c] = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	watchdog_install();
 	strlcpy(s->stats_path, stats_path, sizeof(s->stats_path));
@@ -175,17 +194,32 @@ xs_session_set_stats_path(struct xs_session *s, const char *stats_path)
 	clear_cache(s);
 }
 
-/* The connection failed with err while doing what: close it and
- * schedule a reconnection. */
+static void
+close_conns(struct xs_session *s)
+{
+	if (s->poll_fd >= 0)
+		close(s->poll_fd);
+	s->poll_fd = -1;
+	for (int c = 0; c < XSC_COUNT; c++) {
+		if (s->h[c] != NULL)
+			xs_close(s->h[c]);
+		s->h[c] = NULL;
+		if (s->live_fd[c] >= 0)
+			close(s->live_fd[c]);
+		s->live_fd[c] = -1;
+	}
+}
+
+/* The connections failed with err while doing what: close both and
+ * schedule a reconnection. A NULL what: xenstored closed them. */
 static void
 mark_down(struct xs_session *s, const char *what, int err)
 {
-	if (s->state == XS_UP)
+	if (s->state == XS_UP && what != NULL)
 		log_warnc(err, "xenstore: %s failed; connection lost, reconnecting", what);
-	if (s->h != NULL)
-		xs_close(s->h);
-	s->h = NULL;
-	s->sock_fd = -1;
+	else if (s->state == XS_UP)
+		log_warnx("xenstore: xenstored closed the connection; reconnecting");
+	close_conns(s);
 	s->state = XS_DOWN;
 	s->retry_at_ms = now_ms() + s->backoff_ms;
 	clear_cache(s);
@@ -258,7 +292,7 @@ read_key(struct xs_session *s, enum xs_key k)
 	uint64_t v;
 	char *val;
 
-	val = xs_read(s->h, XBT_NULL, key_defs[k].path, &len);
+	val = xs_read(s->h[XSC_REQ], XBT_NULL, key_defs[k].path, &len);
 	s->dirty[k] = false;
 	if (val == NULL) {
 		if (!benign_errno(errno))
@@ -291,6 +325,7 @@ read_key(struct xs_session *s, enum xs_key k)
 }
 
 static bool connect_session(struct xs_session *s, uint64_t now);
+static bool poll_set_open(struct xs_session *s);
 
 bool
 xs_session_ensure(struct xs_session *s, uint64_t now)
@@ -316,33 +351,57 @@ retry_later(struct xs_session *s, uint64_t now)
 	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 }
 
+/* Open one connection. libxenstore does not say which descriptor it
+ * uses: its socket() takes the lowest free one. A private duplicate of
+ * that socket outlives libxenstore closing its own (it does on an error),
+ * so the number polled can never be another file's. */
+static bool
+open_conn(struct xs_session *s, enum xs_conn c)
+{
+	struct stat st;
+	int fd = lowest_free_fd();
+
+	s->h[c] = xs_open(0);
+	if (s->h[c] == NULL)
+		return false;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+		s->live_fd[c] = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return true;
+}
+
 static bool
 connect_session(struct xs_session *s, uint64_t now)
 {
-	struct stat st;
 	char token[16];
-	int fd = lowest_free_fd();
 
-	s->h = xs_open(0);
-	if (s->h == NULL) {
-		if (s->backoff_ms == BACKOFF_MIN_MS)
+	/* The request connection first: it never has a watch, so
+	 * libxenstore never starts a thread on it. */
+	if (!open_conn(s, XSC_REQ) || !open_conn(s, XSC_WATCH)) {
+		/* After a loss, its line said "reconnecting" already. */
+		if (s->backoff_ms == BACKOFF_MIN_MS && !s->ever_connected)
 			log_warn("xenstore: cannot connect; selfballooning goes on, retrying");
+		close_conns(s);
 		retry_later(s, now);
 		return false;
 	}
-	s->sock_fd = (fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) ? fd : -1;
 	watchdog_arm(s);
 	for (int k = 0; k < XSK_COUNT; k++) {
 		snprintf(token, sizeof(token), "%d", k);
-		if (!xs_watch(s->h, key_defs[k].path, token) && !benign_errno(errno)) {
+		if (!xs_watch(s->h[XSC_WATCH], key_defs[k].path, token) &&
+		    !benign_errno(errno)) {
 			if (s->backoff_ms == BACKOFF_MIN_MS)
 				log_warn("xenstore: cannot watch %s; retrying", key_defs[k].path);
-			xs_close(s->h);
-			s->h = NULL;
-			s->sock_fd = -1;
+			close_conns(s);
 			retry_later(s, now_ms());
 			return false;
 		}
+	}
+	if (!poll_set_open(s)) {
+		if (s->backoff_ms == BACKOFF_MIN_MS)
+			log_warn("xenstore: cannot wait for its events; retrying");
+		close_conns(s);
+		retry_later(s, now_ms());
+		return false;
 	}
 	s->state = XS_UP;
 	if (s->ever_connected) {
@@ -369,10 +428,10 @@ connect_session(struct xs_session *s, uint64_t now)
 int
 xs_session_fd(const struct xs_session *s)
 {
-	return s->state == XS_UP ? xs_fileno(s->h) : -1;
+	return s->state == XS_UP ? s->poll_fd : -1;
 }
 
-/* Drain the events, re-read the keys they name (see xs_session_handle_events). */
+/* Drain pending watch events and re-read the keys they name. */
 static void
 handle_events(struct xs_session *s)
 {
@@ -382,7 +441,7 @@ handle_events(struct xs_session *s)
 	if (s->state != XS_UP)
 		return;
 	/* Draining the queue sends nothing: no watchdog needed for it. */
-	while ((ev = xs_check_watch(s->h)) != NULL) {
+	while ((ev = xs_check_watch(s->h[XSC_WATCH])) != NULL) {
 		const char *errstr = NULL;
 		long long k = strtonum(ev[XS_WATCH_TOKEN], 0, XSK_COUNT - 1, &errstr);
 
@@ -412,14 +471,6 @@ handle_events(struct xs_session *s)
 		mark_down(s, "waiting for xenstored (no answer in time)", ETIMEDOUT);
 }
 
-bool
-xs_session_handle_events(struct xs_session *s)
-{
-	s->changed = false;
-	handle_events(s);
-	return s->changed;
-}
-
 void
 xs_session_refresh(struct xs_session *s)
 {
@@ -429,6 +480,79 @@ xs_session_refresh(struct xs_session *s)
 	 * An idle tick so sends no request and wakes no thread. The same
 	 * call drains any event a watch left and re-reads those keys. */
 	handle_events(s);
+}
+
+/*
+ * Between ticks, a xenstored that dies must be noticed at once whatever
+ * the interval, and without a request: poll() on libxenstore's watch
+ * descriptor never wakes for it (its reader thread sees the end of the
+ * stream and only stops). The end of the stream shows on the sockets
+ * themselves, as EPOLLRDHUP on a duplicate of each, the moment
+ * xenstored's end closes; nothing else wakes those entries (no EPOLLIN
+ * is asked for: the request connection's replies are read by the call
+ * that sent the request, the watch connection's by the reader thread).
+ * One epoll set holds them and the watch queue, so the main loop polls
+ * one descriptor, and liveness costs no wakeup and no round trip. A
+ * xenbus device (in a guest) has no such end: its connection lives as
+ * long as the kernel, and the set holds the watch queue alone.
+ */
+enum { EV_WATCH_QUEUE, EV_CONN_END };
+
+static bool
+poll_set_add(int epfd, int fd, uint32_t events, uint32_t tag)
+{
+	struct epoll_event ev = { .events = events, .data = { .u32 = tag } };
+
+	return fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+/* Build the set once connected. False (errno set) when it cannot be. */
+static bool
+poll_set_open(struct xs_session *s)
+{
+	int wfd = xs_fileno(s->h[XSC_WATCH]);
+
+	s->poll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->poll_fd < 0 || wfd < 0)
+		return false;
+	if (!poll_set_add(s->poll_fd, wfd, EPOLLIN, EV_WATCH_QUEUE))
+		return false;
+	for (int c = 0; c < XSC_COUNT; c++)
+		if (!poll_set_add(s->poll_fd, s->live_fd[c], EPOLLRDHUP, EV_CONN_END))
+			return false;
+	return true;
+}
+
+/* Did xenstored close either connection? No request: the set says. */
+static bool
+conn_ended(const struct xs_session *s)
+{
+	struct epoll_event ev[XSC_COUNT + 1];
+	int n = epoll_wait(s->poll_fd, ev, XSC_COUNT + 1, 0);
+
+	for (int i = 0; i < n; i++)
+		if (ev[i].data.u32 == EV_CONN_END)
+			return true;
+	return false;
+}
+
+unsigned
+xs_session_dispatch(struct xs_session *s, short revents, uint64_t now)
+{
+	unsigned ev = 0;
+
+	s->changed = false;
+	if (s->state == XS_UP && revents != 0) {
+		if (conn_ended(s))
+			mark_down(s, NULL, 0);
+		else
+			handle_events(s);
+	}
+	if (s->state == XS_DOWN && now >= s->retry_at_ms && xs_session_ensure(s, now))
+		ev |= XS_EV_RECONNECTED;
+	if (s->changed)
+		ev |= XS_EV_CHANGED;
+	return ev;
 }
 
 const char *
@@ -448,7 +572,7 @@ publish_txn(struct xs_session *s, const char *const texts[XSS_COUNT])
 		xs_transaction_t t;
 		int err = 0;
 
-		t = xs_transaction_start(s->h);
+		t = xs_transaction_start(s->h[XSC_REQ]);
 		if (t == XBT_NULL)
 			return errno ? errno : EIO;
 		for (int i = 0; i < XSS_COUNT && err == 0; i++) {
@@ -457,14 +581,15 @@ publish_txn(struct xs_session *s, const char *const texts[XSS_COUNT])
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", xs_session_stats_prefix(s),
 			    xb_stat_names[i]);
-				if (!xs_write(s->h, t, path, texts[i], (unsigned)strlen(texts[i])))
+			if (!xs_write(s->h[XSC_REQ], t, path, texts[i],
+			    (unsigned)strlen(texts[i])))
 				err = errno ? errno : EIO;
 		}
 		if (err != 0) {
-			xs_transaction_end(s->h, t, true);
+			xs_transaction_end(s->h[XSC_REQ], t, true);
 			return err;
 		}
-		if (xs_transaction_end(s->h, t, false))
+		if (xs_transaction_end(s->h[XSC_REQ], t, false))
 			return 0;
 		if (errno != EAGAIN)
 			return errno ? errno : EIO;

@@ -1,8 +1,12 @@
 /* xs.h - the daemon's xenstore session.
  *
- * One libxenstore connection for the daemon's life (re-opened after
- * xenstored dies), watches on the keys dom0 may set, and one
- * transaction per tick for whatever published text changed.
+ * Two libxenstore connections, both re-opened after xenstored dies: one
+ * holds only the watches on the keys dom0 may set (libxenstore runs a
+ * reader thread on a connection with a watch, and hands every reply
+ * through it), the other carries the requests and the one transaction
+ * per tick for whatever published text changed, with no thread between
+ * the daemon and its replies. In a guest both are opens of
+ * /dev/xen/xenbus, which the kernel keeps as separate connections.
  *
  * Everything read is untrusted: values are parsed strictly and a bad one
  * is treated as absent, with one log line each time it changes.
@@ -53,15 +57,22 @@ bool xs_session_ensure(struct xs_session *s, uint64_t now_ms);
 bool xs_session_is_up(const struct xs_session *s);
 unsigned xs_session_reconnects(const struct xs_session *s);
 
-/* For the main loop: the fd to poll for watch events (-1 when down), and
- * when down, the time of the next connection attempt (UINT64_MAX when
- * up: nothing to wait for). */
+/*
+ * For the main loop: one descriptor to poll for POLLIN (-1 when down),
+ * ready when a watch event is queued or xenstored closed either
+ * connection (an epoll set of the watch queue and the end of each
+ * socket: no request, no timer); and when down, the time of the next
+ * connection attempt (UINT64_MAX when up: nothing to wait for).
+ */
 int xs_session_fd(const struct xs_session *s);
 uint64_t xs_session_retry_at_ms(const struct xs_session *s);
 
-/* Drain pending watch events and re-read the keys they name. Returns
- * true when a value dom0 set changed. */
-bool xs_session_handle_events(struct xs_session *s);
+/* The descriptor was ready (revents) or the retry time came (0): drain
+ * watch events and re-read the keys they name, notice a connection
+ * xenstored closed, reconnect when the back-off allows. Returns XS_EV_*. */
+#define XS_EV_CHANGED     1u   /* a value dom0 sets changed */
+#define XS_EV_RECONNECTED 2u   /* connected again: publish everything now */
+unsigned xs_session_dispatch(struct xs_session *s, short revents, uint64_t now_ms);
 
 /* Once a tick: notice a dead xenstored (a watch fd never reports it) and
  * re-read any key a watch marked; no request when nothing changed. */

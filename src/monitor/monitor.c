@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,15 +42,20 @@ struct opts {
 	enum format fmt;
 	bool watch;
 	double interval_s;
+	const char *textfile_dir;   /* --textfile: DIR/xenballoon.prom */
 };
 
-enum { OPT_JSON = 256, OPT_PROM };
+enum { OPT_JSON = 256, OPT_PROM, OPT_TEXTFILE };
+
+/* The file node_exporter's textfile collector reads (it takes *.prom). */
+#define TEXTFILE_NAME "xenballoon.prom"
 
 static const struct option long_opts[] = {
 	{ "long", no_argument, NULL, 'l' },
 	{ "watch", required_argument, NULL, 'w' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "prometheus", no_argument, NULL, OPT_PROM },
+	{ "textfile", required_argument, NULL, OPT_TEXTFILE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -58,7 +64,7 @@ static const struct option long_opts[] = {
 static void
 usage(FILE *fp)
 {
-	fputs("usage: " PROG " [-l] [-w SECONDS] [--json | --prometheus]\n"
+	fputs("usage: " PROG " [-l] [-w SECONDS] [--json | --prometheus | --textfile DIR]\n"
 	    "Show, in dom0, the memory statistics the guests' xenballoond publish.\n"
 	    "\n"
 	    "  -l, --long             also the name, dom0's memory/target and\n"
@@ -67,6 +73,8 @@ usage(FILE *fp)
 	    "                         highlighting what changed (on a terminal)\n"
 	    "      --json             one JSON document\n"
 	    "      --prometheus       Prometheus text format (node_exporter textfile)\n"
+	    "      --textfile DIR     the same, written atomically to DIR/" TEXTFILE_NAME "\n"
+	    "                         (for node_exporter's textfile collector)\n"
 	    "  -h, --help             this help\n"
 	    "  -V, --version          print the version\n"
 	    "\n"
@@ -118,6 +126,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_PROM:
 			prom = true;
+			break;
+		case OPT_TEXTFILE:
+			prom = true;
+			o->textfile_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -231,9 +243,31 @@ render(struct mbuf *b, const struct opts *o, const struct mon_snapshot *cur,
 	}
 }
 
+/* Replace dir/xenballoon.prom with b's text atomically (a temporary
+ * file, synced, renamed over it), so node_exporter never reads half a
+ * file; its textfile collector ignores the temporary xenballoon.prom.tmp.
+ * -1 with a log line on failure. */
 static int
-flush_out(const struct mbuf *b)
+write_textfile(const char *dir, const struct mbuf *b)
 {
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/" TEXTFILE_NAME, dir) >= sizeof(path)) {
+		log_errx("--textfile %s: path too long", dir);
+		return -1;
+	}
+	if (write_file_atomic(path, b->p != NULL ? b->p : "") != 0) {
+		log_errx("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+flush_out(const struct opts *o, const struct mbuf *b)
+{
+	if (o->textfile_dir != NULL)
+		return write_textfile(o->textfile_dir, b);
 	if (b->len > 0 && fwrite(b->p, 1, b->len, stdout) != b->len)
 		return -1;
 	return fflush(stdout) == 0 ? 0 : -1;
@@ -271,7 +305,7 @@ run_once(const struct opts *o, const char *xl)
 	}
 	render(&b, o, &s, NULL, false);
 	mon_snapshot_free(&s);
-	rc = flush_out(&b);
+	rc = flush_out(o, &b);
 	mbuf_free(&b);
 	if (rc != 0) {
 		log_errx("writing the output: %s", strerror(errno));
@@ -370,13 +404,13 @@ run_watch(const struct opts *o, const char *xl)
 			render(&b, o, &cur, tty && have_prev ? &prev : NULL, tty);
 			if (tty)
 				mbuf_puts(&b, "\033[J");
-			else if (o->fmt != FMT_JSON)
+			else if (o->fmt != FMT_JSON && o->textfile_dir == NULL)
 				mbuf_put(&b, "\n", 1); /* frames apart */
 			mon_snapshot_free(&prev);
 			prev = cur;
 			have_prev = true;
 		}
-		if (flush_out(&b) != 0) {
+		if (flush_out(o, &b) != 0) {
 			log_errx("writing the output: %s", strerror(errno));
 			mbuf_free(&b);
 			rc = 1;

@@ -15,6 +15,7 @@ import errno
 import os
 import select
 import shutil
+import stat
 import threading
 import time
 
@@ -429,6 +430,59 @@ def test_fact_handle_with_watch_fails_fast_but_fd_stays_silent():
           ename(out["old_after_restart"]))
     assert not out["poll_after_restart"], "poll woke after the restart"
     assert out["close"] == 0, "xs_close of the dead handle: %s" % ename(out["close"])
+
+
+def lowest_free_fd():
+    """The descriptor the next open() or socket() will get."""
+    fd = os.open("/dev/null", os.O_RDONLY)
+    os.close(fd)
+    return fd
+
+
+def test_fact_socket_end_shows_as_pollrdhup():
+    """The end of a connection shows on the socket itself: a duplicate of
+    the socket under a handle, polled for POLLRDHUP, stays silent while
+    xenstored lives (watch events flowing included) and wakes within
+    milliseconds of its death, with or without a watch on the handle."""
+    d = new_daemon("rdhup")
+    d.restart()
+    handles, dups = [], []
+    try:
+        for _kind in ("plain", "watch"):
+            fd = lowest_free_fd()
+            handles.append(XS(d.socket_path, flags=0))
+            assert stat.S_ISSOCK(os.fstat(fd).st_mode), (
+                "xs_open did not put its socket on fd %d" % fd)
+            dups.append(os.dup(fd))
+        plain, watched = handles
+        watched.watch("/probe/r", "tok")
+        assert watched.wait_watch(2.0) is not None, "no initial watch event"
+        plain.write("/probe/r", "1")
+        assert watched.wait_watch(2.0) is not None, "no watch event for a write"
+        p = select.poll()
+        for fd in dups:
+            p.register(fd, select.POLLRDHUP)
+        alive = p.poll(300)
+        assert alive == [], (
+            "POLLRDHUP polled while xenstored lives woke: %s" % alive)
+        d.kill()
+        t0 = time.monotonic()
+        woke = {}
+        while len(woke) < len(dups) and time.monotonic() - t0 < 2.0:
+            for fd, ev in p.poll(100):
+                if ev & (select.POLLRDHUP | select.POLLHUP) and fd not in woke:
+                    woke[fd] = time.monotonic() - t0
+                    p.unregister(fd)
+        note("POLLRDHUP after the kill: without a watch %s, with a watch %s" % tuple(
+            "%.1f ms" % (woke[fd] * 1e3) if fd in woke else "never" for fd in dups))
+        assert len(woke) == len(dups), "a duplicate socket never reported the end: %s" % woke
+        assert max(woke.values()) < 0.5, "the end showed after %.2f s" % max(woke.values())
+    finally:
+        for fd in dups:
+            os.close(fd)
+        for h in handles:
+            h.close()
+        d.stop()
 
 
 def test_fact_blocked_calls_return_when_xenstored_dies():

@@ -293,6 +293,14 @@ check "... which is reported" contains "$out" OPTIONS
 initd stop
 write_conf
 
+echo 'XENBALLOON_SELFINTERVAL=5' >> "$CONF"
+initd start
+expect_rc "start with a misspelt key: not configured" 6
+check "... names the key meant" \
+	contains "$out" "unknown key XENBALLOON_SELFINTERVAL, ignored (did you mean XENBALLOON_SELF_INTERVAL?)"
+check "... and starts nothing" [ "$(daemons)" = 0 ]
+write_conf
+
 out=$(XENBALLOOND_ROOT="$R" XENBALLOOND_BIN="$tmp/no-such-daemon" \
 	XENBALLOOND_CONFIG="$CONF" XENBALLOOND_PIDFILE="$PIDF" \
 	timeout 60 sh "$INIT" start 2>&1)

@@ -25,6 +25,8 @@ check "make install DESTDIR=... succeeds" [ "$rc" -eq 0 ] || show "$out"
 	echo "/etc/sysconfig/xenballoon.conf 644"
 	echo "/etc/init.d/xenballoond 755"
 	echo "/lib/systemd/system/xenballoond.service 644"
+	echo "/lib/systemd/system/xenballoon-monitor-textfile.service 644"
+	echo "/lib/systemd/system/xenballoon-monitor-textfile.timer 644"
 	echo "/usr/share/man/man8/xenballoond.8 644"
 	echo "/usr/share/man/man5/xenballoon.conf.5 644"
 	if [ -f "$TOP/man/xenballoon-monitor.8.in" ]; then
@@ -61,6 +63,23 @@ check "init script's pidfile is /run/xenballoond.pid" \
 	grep -qF 'XENBALLOOND_PIDFILE:-/run/xenballoond.pid}' "$init"
 check "the unit runs /usr/sbin/xenballoond -d" \
 	grep -qx 'ExecStart=/usr/sbin/xenballoond -d' "$D/lib/systemd/system/xenballoond.service"
+# dom0's textfile units: the installed monitor, node_exporter's directory.
+tu=$D/lib/systemd/system/xenballoon-monitor-textfile
+check "the textfile service runs the installed monitor into node_exporter's directory" \
+	grep -qx 'ExecStart=/usr/sbin/xenballoon-monitor --textfile /var/lib/prometheus/node-exporter' \
+	"$tu.service"
+check "the textfile service may write only there" \
+	grep -qx 'ReadWritePaths=/var/lib/prometheus/node-exporter' "$tu.service"
+check "the textfile service runs only in domain 0" \
+	grep -qx "ExecCondition=/bin/sh -c 'grep -qs control_d /proc/xen/capabilities'" "$tu.service"
+check "the textfile timer runs every 15 s" grep -qx 'OnUnitActiveSec=15s' "$tu.timer"
+for f in "$tu.service" "$tu.timer"; do
+	check "$(basename "$f"): every placeholder filled in" no_placeholder "$f"
+	out=$(MANPATH="$D/usr/share/man" systemd-analyze verify --man=no "$f" 2>&1 |
+		grep -v -e 'xenballoon-monitor is not executable' -e 'ExecCondition=.*not executable')
+	check "systemd-analyze verify $(basename "$f")" [ -z "$out" ] || show "$out"
+done
+
 check "xenballoond.8 names /etc/sysconfig/xenballoon.conf" \
 	grep -qF '/etc/sysconfig/xenballoon.conf' "$D/usr/share/man/man8/xenballoond.8"
 check "xenballoond.8 is version $VERSION" \

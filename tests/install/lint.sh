@@ -30,15 +30,20 @@ for field in Provides Required-Start Required-Stop Default-Start Default-Stop \
 	check "init script: LSB $field" contains "$header" "# $field:"
 done
 check "init script: Provides: xenballoond" contains "$header" "# Provides:          xenballoond"
-# sources_nothing FILE: no ". file" or "source file" at all.
-sources_nothing() {
-	! grep -Eq '^[[:space:]]*(\.|source)[[:space:]]+[^[:space:]]' "$1"
+# sources_only_lsb_hook FILE: no ". file" or "source file" but Debian's
+# /lib/lsb/init-functions (which hands the script to systemctl where
+# systemd runs), and that only where it exists.
+sources_only_lsb_hook() {
+	! grep -E '^[[:space:]]*(\.|source)[[:space:]]+[^[:space:]]' "$1" |
+		grep -vqx '[[:space:]]*\. /lib/lsb/init-functions' &&
+		grep -q '^if \[ -r /lib/lsb/init-functions \]; then$' "$1"
 }
 # no_distro_helpers FILE: none of the helpers one distribution provides.
 no_distro_helpers() {
 	! grep -Eqw 'start-stop-daemon|killproc|pidofproc|log_daemon_msg|log_end_msg|status_of_proc' "$1"
 }
-check "init script: sources no function library" sources_nothing "$INIT"
+check "init script: sources no function library (only the LSB hook, if present)" \
+	sources_only_lsb_hook "$INIT"
 check "init script: no start-stop-daemon, killproc, pidofproc, log_*_msg" \
 	no_distro_helpers "$INIT"
 usage=$(sh "$INIT" 2>&1)

@@ -48,9 +48,10 @@ has() {
 	grep -qx -- "$1" "$UNIT"
 }
 for line in \
-	"Type=exec" \
+	"Type=notify" \
+	"WatchdogSec=30s" \
 	"ExecStart=/usr/sbin/xenballoond -d" \
-	"ExecReload=/bin/kill -HUP \$MAINPID" \
+	"ExecReload=/bin/sh -c 'kill -HUP \$MAINPID'" \
 	"Restart=on-failure" \
 	"ConditionPathExists=|/sys/devices/system/xen_memory/xen_memory0/target_kb" \
 	"ConditionPathExists=|/proc/xen/balloon" \

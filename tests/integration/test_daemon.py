@@ -330,6 +330,137 @@ def test_xenstored_restart_reconnects(xsd, guest, slow):
     return "republished %.2f s and %.2f s after restarts" % tuple(times)
 
 
+def trace_connections(trace_path, start=0):
+    """{connection: set of request types} from the IN lines of a
+    xenstored -T trace, from byte offset start."""
+    conns = {}
+    with open(trace_path, "rb") as f:
+        f.seek(start)
+        for line in f.read().decode(errors="replace").splitlines():
+            w = line.split()
+            if len(w) >= 5 and w[0] == "IN":
+                conns.setdefault(w[1], set()).add(w[4])
+    return conns
+
+
+def xenstored_sockets(xsd):
+    """Distinct sockets xenstored holds: its listening one and one per client."""
+    inodes = set()
+    d = "/proc/%d/fd" % xsd.pid
+    for fd in os.listdir(d):
+        try:
+            t = os.readlink(os.path.join(d, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:"):
+            inodes.add(t)
+    return len(inodes)
+
+
+def test_xenstored_restart_at_long_interval(xsd, guest, slow, pause):
+    """--interval 60: xenstored killed is noticed within 1 s with one log
+    line (no tick comes to notice it); after the restart everything is
+    republished and dom0's new memory/target is followed within 2 s."""
+    g = guest(xsd, static_max=600000)
+    g.start("--interval", "60")
+    with xsd.client() as c:
+        c.write(HOME + "/memory/target", "250000")
+        assert wait_for(lambda: g.target() == 250000, 5 * slow), "first target not followed"
+        assert wait_for(lambda: c.read(HOME + "/memory/meminfo"), 5 * slow), "never published"
+    time.sleep(0.5 * pause)            # the first tick long done: 59 s to the next
+    mark = g.mark()
+    t_kill = time.monotonic()
+    xsd.kill()
+    noticed = wait_for(lambda: "connection" in g.logtext()[mark:], 3 * slow, 0.002)
+    t_noticed = time.monotonic() - t_kill
+    assert noticed, "xenstored's death not noticed in 3 s:\n" + g.logtext()[mark:]
+    assert t_noticed < 1.0 * slow, "xenstored's death noticed after %.2f s" % t_noticed
+    time.sleep(0.3)
+    xsd.start()
+    t0 = time.monotonic()
+    with xsd.client() as c:
+        # The new store is empty: the toolstack writes the keys again.
+        def txn(t):
+            c.write(HOME + "/memory/static-max", "600000", t)
+            c.write(HOME + "/memory/target", "270000", t)
+        c.transaction(txn)
+        followed = wait_for(lambda: g.target() == 270000, 2 * slow, 0.002)
+        t_follow = time.monotonic() - t0
+        assert followed, "memory/target 270000 not followed within 2 s: target_kb %s" % (
+            g.target())
+        keys = ("meminfo", "vmstat", "uptime", "selftarget")
+        repub = wait_for(lambda: all(c.read(HOME + "/memory/" + k) for k in keys),
+                         2 * slow, 0.002)
+        t_repub = time.monotonic() - t0
+        assert repub, "not republished within 2 s: %s" % [
+            k for k in keys if not c.read(HOME + "/memory/" + k)]
+        st = c.read(HOME + "/memory/selftarget")
+        assert st == b"270000", "selftarget %r after the restart" % st
+    assert g.proc.poll() is None, "daemon exited"
+    log = g.logtext()[mark:]
+    warns = [ln for ln in log.splitlines() if "warning" in ln or "error" in ln]
+    assert len(warns) == 1, "%d warning lines for one loss (want 1):\n%s" % (len(warns), log)
+    assert "xenstore" in warns[0], "the loss line does not say xenstore: %s" % warns[0]
+    assert log.count("connected again") == 1, "not one 'connected again':\n" + log
+    g.stop()
+    return "loss noticed in %.0f ms; target followed %.0f ms, all republished %.0f ms " \
+        "after xenstored was back" % (t_noticed * 1000, t_follow * 1000, t_repub * 1000)
+
+
+def test_two_connections_reopened(case_dir, guest, slow):
+    """Watches on one connection, requests and the transaction on the
+    other (xenstored's -T trace names the connection of each request);
+    after xenstored restarts, both are opened again the same way."""
+    xsd = Xenstored(os.path.join(case_dir, "xsd"), trace=True)
+    xsd.start()
+    try:
+        g = guest(xsd, "XENBALLOON_SELF=true\n")
+        roles = []
+        for round_ in range(2):
+            start = 0                          # each xenstored writes a new trace
+            if round_ == 0:
+                start = os.path.getsize(xsd.trace_path)
+                g.start("--interval", "60")
+            with xsd.client() as c:
+                assert wait_for(lambda: c.read(HOME + "/memory/meminfo"), 5 * slow), (
+                    "round %d: not published" % round_)
+                # dom0's write: the watch fires, the daemon reads the key.
+                c.write(HOME + "/memory/downhysteresis", str(5 + round_))
+            assert g.wait_log("memory/downhysteresis = %d" % (5 + round_), 2 * slow), (
+                "round %d: the watch did not fire" % round_)
+            time.sleep(0.2)
+            types = trace_connections(xsd.trace_path, start)
+            watchers = [cn for cn, t in types.items() if "WATCH" in t]
+            assert len(watchers) == 1, "round %d: watches from %d connections: %s" % (
+                round_, len(watchers), types)
+            w = watchers[0]
+            assert types[w] == {"WATCH"}, "round %d: the watch connection also sent %s" % (
+                round_, types[w] - {"WATCH"})
+            # The test's own clients sent one READ or WRITE each.
+            req = [cn for cn, t in types.items() if "TRANSACTION_START" in t]
+            assert len(req) == 1, "round %d: transactions from %d connections: %s" % (
+                round_, len(req), types)
+            assert "READ" in types[req[0]], (
+                "round %d: the keys were not read on the request connection: %s" % (
+                    round_, types[req[0]]))
+            # xenstored: its listening socket and the daemon's two.
+            n = xenstored_sockets(xsd)
+            assert n == 3, "round %d: xenstored holds %d sockets, wanted 3" % (round_, n)
+            roles.append((w, req[0]))
+            if round_ == 0:
+                xsd.kill()
+                assert g.wait_log("closed the connection", 1.0 * slow), "loss not noticed"
+                os.unlink(xsd.trace_path)
+                xsd.start()
+                assert g.wait_log("connected again", 3 * slow), "not connected again"
+        assert g.proc.poll() is None, "daemon exited"
+        g.stop()
+    finally:
+        xsd.stop()
+    return "watch connection %s / requests %s, then %s / %s after the restart" % (
+        roles[0] + roles[1])
+
+
 def test_xenstore_absent_at_start(case_dir, guest, slow):
     """No xenstored at start: selfballooning runs; when it appears the
     daemon connects and publishes."""
@@ -465,6 +596,108 @@ def test_check_config_and_errors(guest):
     r = g.run("--once")
     assert r.returncode == 1, "daemon started with a bad config"
     return r.stderr.strip()
+
+
+def test_misspelt_key_fails_check_not_daemon(guest):
+    """A misspelt key: -n names the nearest key and exits 1; the daemon
+    itself warns the same way and runs."""
+    g = guest(None, "XENBALLOON_SELF=true\nXENBALLOON_SELFINTERVAL=5\n")
+    r = g.run("-n")
+    want = "%s:3: unknown key XENBALLOON_SELFINTERVAL, ignored " \
+        "(did you mean XENBALLOON_SELF_INTERVAL?)" % g.conf
+    assert r.returncode == 1, "-n exit %d on a misspelt key" % r.returncode
+    assert want in r.stderr, "-n stderr %r lacks %r" % (r.stderr, want)
+    assert "1 unknown XENBALLOON key" in r.stderr, "-n gives no count: %r" % r.stderr
+    r = g.run("--once")
+    assert r.returncode == 0, "daemon exit %d on a misspelt key: %r" % (r.returncode, r.stderr)
+    assert want in r.stderr, "daemon stderr %r lacks %r" % (r.stderr, want)
+    assert g.target() == 246012, "daemon did not run its tick: target %s" % g.target()
+    g.write_conf("XENBALLOON_SELF=true\nOPTIONS=-v\n")
+    r = g.run("-n")
+    assert r.returncode == 0, "-n exit %d on a foreign key (OPTIONS)" % r.returncode
+    return want.split(": ", 1)[1]
+
+
+def test_systemd_notify_ready_watchdog_reload(guest, slow, opts):
+    """Under systemd's notify protocol (a real datagram socket standing in
+    for systemd): READY=1 only after the first tick moved the balloon,
+    WATCHDOG=1 every half of WATCHDOG_USEC from the main loop (not the
+    60 s tick), none while the process is stopped, and RELOADING=1 with
+    MONOTONIC_USEC then READY=1 around a SIGHUP."""
+    import socket
+    g = guest(None, "XENBALLOON_SELF=true\n")
+    path = os.path.join(g.dir, "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(5 * slow)
+    msgs = []
+
+    def recv():
+        data = sock.recv(4096).decode()
+        msgs.append((time.monotonic(), data, g.target()))
+        return data
+
+    def next_not_ping():
+        m = recv()
+        while m == "WATCHDOG=1":
+            m = recv()
+        return m
+
+    base_env = g.env
+    g.env = lambda: dict(base_env(), NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
+    try:
+        g.start("--interval", "60")
+        first = recv()
+        assert first == "READY=1\nSTATUS=mode self, balloon target 246012 kB", (
+            "first message %r" % first)
+        assert msgs[0][2] == 246012, (
+            "READY=1 before the first tick wrote the target (target_kb %s)" % msgs[0][2])
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 2.2 * slow:
+            assert recv() == "WATCHDOG=1", "unexpected message %r" % msgs[-1][1]
+        pings = [t for t, m, _ in msgs[1:]]
+        gaps = sorted(b - a for a, b in zip(pings, pings[1:]))
+        med = gaps[len(gaps) // 2]
+        assert len(pings) >= 9 or opts.wrapper, "%d pings in 2.2 s, wanted 11" % len(pings)
+        assert 0.15 <= med <= 0.25 * slow, "median ping gap %.3f s, wanted 0.2 s" % med
+        # Stopped, it must not ping: that is what lets systemd restart it.
+        g.signal(signal.SIGSTOP)
+        time.sleep(0.1)
+        sock.settimeout(0.05)
+        while True:         # what was sent before the stop took hold
+            try:
+                sock.recv(4096)
+            except socket.timeout:
+                break
+        sock.settimeout(1.0)
+        try:
+            stray = sock.recv(4096)
+        except socket.timeout:
+            stray = None
+        g.signal(signal.SIGCONT)
+        sock.settimeout(5 * slow)
+        assert stray is None, "sent %r while stopped" % stray
+        assert recv() == "WATCHDOG=1", "no ping after SIGCONT: %r" % msgs[-1][1]
+        # Reload.
+        before = time.monotonic_ns() // 1000
+        g.signal(signal.SIGHUP)
+        m = next_not_ping()
+        after = time.monotonic_ns() // 1000
+        lines = m.split("\n")
+        assert lines[0] == "RELOADING=1" and len(lines) == 2 and \
+            lines[1].startswith("MONOTONIC_USEC="), "reload message %r" % m
+        usec = int(lines[1].split("=")[1])
+        assert before <= usec <= after, "MONOTONIC_USEC %d outside [%d, %d]" % (
+            usec, before, after)
+        m = next_not_ping()
+        assert m.startswith("READY=1\nSTATUS=mode self"), "after reload: %r" % m
+        rc = g.stop()
+        assert rc == 0, "exit %s" % rc
+    finally:
+        sock.close()
+    return "READY=1 after the first write; %d pings, median gap %.0f ms (WATCHDOG_USEC " \
+        "400 ms); silent while stopped; RELOADING=1 (MONOTONIC_USEC) then READY=1" % (
+            len(pings), med * 1000)
 
 
 # ------------------------------------------------ the pressure goal

@@ -621,70 +621,72 @@ def test_pressure_goal_figures():
 # --- Prometheus ------------------------------------------------------------
 
 ABBREVIATIONS = {"s", "ms", "us", "ns", "sec", "b", "kb", "mb", "gb", "tb", "pb", "m", "h", "d"}
-NAME_RE = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
-LVAL_RE = r'(?:[^"\\\n]|\\[\\"n])*'
-SAMPLE_RE = re.compile(r"^(%s)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*=\"%s\")(?:,[a-zA-Z_][a-zA-Z0-9_]*=\"%s\")*)\})? (\S+)$"
-                       % (NAME_RE, LVAL_RE, LVAL_RE))
-LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="(%s)"' % LVAL_RE)
-
-
-def prom_unescape(s):
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "\\": "\\", '"': '"'}[m.group(1)], s)
-
-
 def prom_parse_strict(text):
-    """The text exposition format (version 0.0.4), strictly, plus the
-    promlint rules promtool applies. Returns {(name, labels): value}."""
+    """The text exposition format, read by the Prometheus client library's
+    own parser (Debian's python3-prometheus-client), plus the rules
+    promtool's promlint applies. Returns {(name, labels): value}."""
+    from prometheus_client.parser import text_string_to_metric_families
     assert text == "" or text.endswith("\n"), "does not end with a newline"
-    families, order, samples = {}, [], {}
-    current = None
-    for n, line in enumerate(text.split("\n")[:-1], 1):
-        where = "line %d %r" % (n, line)
-        assert line != "", where + ": empty line"
-        if line.startswith("#"):
-            m = re.match(r"^# (HELP|TYPE) (%s) (.+)$" % NAME_RE, line)
-            assert m, where + ": bad comment"
-            kind, name, rest = m.groups()
-            fam = families.setdefault(name, {})
-            assert kind not in fam, where + ": second " + kind
-            assert not any(s[0] == name for s in samples), where + ": %s after samples" % kind
-            if kind == "TYPE":
-                assert rest in ("counter", "gauge"), where + ": type " + rest
-            fam[kind] = rest
-            if name not in order:
-                order.append(name)
-            current = name
-            continue
-        m = SAMPLE_RE.match(line)
-        assert m, where + ": not a sample"
-        name, labels, value = m.groups()
-        assert name == current, where + ": sample outside its family's block"
-        float(value)
-        assert value.lstrip("-").replace(".", "").isdigit(), where + ": odd value"
-        lab = tuple(LABEL_RE.findall(labels or ""))
-        keys = [k for k, _ in lab]
-        assert len(keys) == len(set(keys)), where + ": duplicate label"
-        key = (name, tuple((k, prom_unescape(v)) for k, v in lab))
-        assert key not in samples, where + ": duplicate series"
-        samples[key] = float(value)
-    for name, fam in families.items():
-        assert "HELP" in fam and "TYPE" in fam, name + ": HELP and TYPE wanted"
-        assert fam["HELP"].strip() != "", name + ": empty HELP"
-        # promlint
-        assert name == name.lower(), name + ": not snake_case"
-        assert (fam["TYPE"] == "counter") == name.endswith("_total"), (
-            name + ": counters (only) end in _total")
-        for tok in name.split("_"):
-            assert tok not in ABBREVIATIONS, name + ": abbreviated unit " + tok
-        assert not re.search(r"_(bucket|count|sum)$", name), name + ": reserved suffix"
-        assert ":" not in name, name + ": colon"
+    assert "\n\n" not in text and not text.startswith("\n"), "empty line"
+    samples, families = {}, []
+    for fam in text_string_to_metric_families(text):
+        # A family's HELP, TYPE and samples form one block: one split
+        # in two comes back from the parser as two families.
+        assert fam.name not in families, fam.name + ": not one block"
+        families.append(fam.name)
+        assert fam.type in ("counter", "gauge"), "%s: type %s" % (fam.name, fam.type)
+        assert fam.documentation.strip() != "", fam.name + ": HELP wanted"
+        if fam.type == "counter":
+            # The library names a counter's samples NAME_total whatever
+            # the text said: the text must have said it.
+            assert "# TYPE %s_total counter\n" % fam.name in text, (
+                fam.name + ": counters end in _total")
+        for smp in fam.samples:
+            name = smp.name
+            # Counts, pages and bytes are whole; a _ratio (PSI) is 0..1.
+            assert smp.value == int(smp.value) or (
+                name.endswith("_ratio") and 0 <= smp.value <= 1), (
+                "%s: odd value %r" % (name, smp.value))
+            # promlint
+            assert name == name.lower(), name + ": not snake_case"
+            assert (fam.type == "counter") == name.endswith("_total"), (
+                name + ": counters (only) end in _total")
+            for tok in name.split("_"):
+                assert tok not in ABBREVIATIONS, name + ": abbreviated unit " + tok
+            assert not re.search(r"_(bucket|count|sum)$", name), name + ": reserved suffix"
+            assert ":" not in name, name + ": colon"
+            key = (name, tuple(smp.labels.items()))
+            assert key not in samples, "%s: duplicate series" % (key,)
+            samples[key] = smp.value
     return samples
+
+
+WEB1 = (("domid", "3"), ("name", "web1"))
+
+
+def put_web1(selftarget_kb=524288):
+    """Domain 3, "web1", with every statistic; returns the Prometheus
+    series the monitor must give for it."""
+    full_domain(3, 1015944, selftarget_kb, 345678, 5, 6, 123456, 654321, 12, name="web1",
+                target=1048576, static_max=2097152)
+    return {
+        ("xenballoon_guest_memtotal_bytes", WEB1): 1015944 * 1024,
+        ("xenballoon_guest_selftarget_bytes", WEB1): selftarget_kb * 1024,
+        ("xenballoon_guest_committed_as_bytes", WEB1): 345678 * 1024,
+        ("xenballoon_guest_vmstat_pswpin_total", WEB1): 5,
+        ("xenballoon_guest_vmstat_pswpout_total", WEB1): 6,
+        ("xenballoon_guest_vmstat_pgpgin_total", WEB1): 123456,
+        ("xenballoon_guest_vmstat_pgpgout_total", WEB1): 654321,
+        ("xenballoon_guest_preswap_pages", WEB1): 12,
+        ("xenballoon_guest_target_bytes", WEB1): 1048576 * 1024,
+        ("xenballoon_guest_static_max_bytes", WEB1): 2097152 * 1024,
+        ("xenballoon_guest_info", WEB1 + (("source", "memory"),)): 1,
+    }
 
 
 def test_prometheus():
     clear_domains()
-    full_domain(3, 1015944, 524288, 345678, 5, 6, 123456, 654321, 12, name="web1",
-                target=1048576, static_max=2097152)
+    web1 = put_web1()
     weird = b'a\\b"c\nd\x1b[2Je\xff\xc3\xa9'
     put_domain(4, name=weird, prefix="data/xenballoon", selftarget=77)
     XS.mkdir(dom_path(5))
@@ -694,28 +696,17 @@ def test_prometheus():
     assert b"\x1b" not in p.stdout, "ESC in the output"
     text = p.stdout.decode("utf-8")
     s = prom_parse_strict(text)
-    web = (("domid", "3"), ("name", "web1"))
     odd = (("domid", "4"), ("name", 'a\\b"c\nd\ufffd[2Je\ufffd\u00e9'))
-    want = {
-        ("xenballoon_guest_memtotal_bytes", web): 1015944 * 1024,
-        ("xenballoon_guest_selftarget_bytes", web): 524288 * 1024,
-        ("xenballoon_guest_committed_as_bytes", web): 345678 * 1024,
-        ("xenballoon_guest_vmstat_pswpin_total", web): 5,
-        ("xenballoon_guest_vmstat_pswpout_total", web): 6,
-        ("xenballoon_guest_vmstat_pgpgin_total", web): 123456,
-        ("xenballoon_guest_vmstat_pgpgout_total", web): 654321,
-        ("xenballoon_guest_preswap_pages", web): 12,
-        ("xenballoon_guest_target_bytes", web): 1048576 * 1024,
-        ("xenballoon_guest_static_max_bytes", web): 2097152 * 1024,
-        ("xenballoon_guest_precache_pages", (("domid", "3"), ("name", "web1"))): 777,
+    want = dict(web1)
+    want.update({
+        ("xenballoon_guest_precache_pages", WEB1): 777,
         ("xenballoon_guest_selftarget_bytes", odd): 77 * 1024,
-        ("xenballoon_guest_info", web + (("source", "memory"),)): 1,
         ("xenballoon_guest_info", odd + (("source", "data/xenballoon"),)): 1,
         ("xenballoon_guest_info", (("domid", "5"), ("name", ""), ("source", "none"))): 1,
         ("xenballoon_host_free_memory_bytes", ()): 20133 * 1048576,
         ("xenballoon_host_tmem_idle_pages", ()): 51200,
         ("xenballoon_host_tmem_ephemeral_pages", ()): 25600,
-    }
+    })
     assert s == want, "samples"
     promtool = shutil.which("promtool")
     if promtool:
@@ -987,3 +978,101 @@ def test_many_domains():
     assert lines[300] == row(300, 300000, 300, 300), "last row"
     assert took < 10, "took %.1f s" % took
     clear_domains()
+
+
+# --- dom0 metrics for a fleet: node_exporter's textfile collector ----------------
+
+def free_port():
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scrape(port, timeout=10.0):
+    """GET /metrics from node_exporter, retrying while it starts."""
+    import urllib.request
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+                return r.read().decode("utf-8")
+        except OSError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.1)
+
+
+def samples_of(text, prefix):
+    """{(name, sorted labels): value} of the series whose name starts with
+    prefix, read with the Prometheus client library's own parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+    out = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            if s.name.startswith(prefix):
+                out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+@pytest.mark.release_only
+def test_textfile_scraped_by_node_exporter(case_dir):
+    """--textfile DIR writes DIR/xenballoon.prom atomically; the real
+    prometheus-node-exporter (textfile collector only, on 127.0.0.1)
+    serves the guests' values from xenstore, with no scrape error."""
+    exporter = shutil.which("prometheus-node-exporter")
+    assert exporter, "prometheus-node-exporter is not installed (mk/monitor.mk installs it)"
+    clear_domains()
+    want = put_web1()
+    put_domain(7, name="db2", prefix="data/xenballoon", meminfo_text=meminfo(2000000, 1500000),
+               selftarget=1800000)
+    tdir = os.path.join(case_dir, "textfile")
+    os.makedirs(tdir)
+    # An earlier file is replaced, not appended to.
+    with open(os.path.join(tdir, "xenballoon.prom"), "w") as f:
+        f.write("xenballoon_stale_series 1\n")
+    p = run("--textfile", tdir)
+    assert (p.returncode, p.stderr, p.stdout) == (0, b"", b""), "exit, stderr, stdout"
+    assert sorted(os.listdir(tdir)) == ["xenballoon.prom"], "left in DIR: %r" % os.listdir(tdir)
+    assert os.stat(os.path.join(tdir, "xenballoon.prom")).st_mode & 0o777 == 0o644, "mode"
+    with open(os.path.join(tdir, "xenballoon.prom")) as f:
+        assert f.read() == ok_out("--prometheus"), "the file differs from --prometheus"
+
+    port = free_port()
+    log = open(os.path.join(case_dir, "node-exporter.log"), "wb")
+    ne = subprocess.Popen([exporter, "--collector.disable-defaults", "--collector.textfile",
+                           "--collector.textfile.directory=" + tdir,
+                           "--web.listen-address=127.0.0.1:%d" % port],
+                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        text = scrape(port)
+        got = samples_of(text, "xenballoon_")
+        db = (("domid", "7"), ("name", "db2"))
+        want.update({
+            ("xenballoon_guest_memtotal_bytes", db): 2000000 * 1024,
+            ("xenballoon_guest_committed_as_bytes", db): 1500000 * 1024,
+            ("xenballoon_guest_selftarget_bytes", db): 1800000 * 1024,
+            ("xenballoon_guest_info", db + (("source", "data/xenballoon"),)): 1,
+        })
+        for k, v in want.items():
+            assert got.get(k) == v, "scraped %s = %r, wanted %r" % (k, got.get(k), v)
+        assert not any(n == "xenballoon_stale_series" for n, _ in got), "old file served"
+        errs = samples_of(text, "node_textfile_scrape_error")
+        assert errs == {("node_textfile_scrape_error", ()): 0.0}, "scrape error: %r" % errs
+        # The guest moves; the next run's file is what the next scrape serves.
+        put_web1(selftarget_kb=400000)
+        p = run("--textfile", tdir)
+        assert p.returncode == 0, "second run exit %d" % p.returncode
+        got = samples_of(scrape(port), "xenballoon_guest_selftarget_bytes")
+        assert got[("xenballoon_guest_selftarget_bytes", WEB1)] == 400000 * 1024, "not updated"
+        lines = [ln for ln in text.splitlines() if ln.startswith("xenballoon_guest_memtotal")]
+    finally:
+        ne.terminate()
+        ne.wait(timeout=10)
+        log.close()
+    # A directory that is not there: a clear error, exit 1.
+    p = run("--textfile", os.path.join(case_dir, "missing"))
+    assert p.returncode == 1, "exit %d for a missing directory" % p.returncode
+    assert b"missing/xenballoon.prom" in p.stderr, "stderr %r" % p.stderr
+    return "node_exporter served %d xenballoon series, node_textfile_scrape_error 0; %s" % (
+        len(samples_of(text, "xenballoon_")), "; ".join(lines))

@@ -797,6 +797,73 @@ START_TEST(unknown_keys_warned_and_ignored)
 }
 END_TEST
 
+START_TEST(unknown_key_suggests_nearest)
+{
+	int rc;
+	char *log = parse_capturing_stderr("XENBALLOON_SELFINTERVAL=5\n"
+	    "XENBALLOON_MINMEN=64\n"
+	    "XENBALLON_SELF=true\n"
+	    "xenballoon_interval=9\n"
+	    "XENBALLOON_FOO=1\n"
+	    "OPTIONS=-v\n", &rc);
+
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(strstr(log, "test.conf:1: unknown key XENBALLOON_SELFINTERVAL, ignored "
+	    "(did you mean XENBALLOON_SELF_INTERVAL?)") != NULL, "log: %s", log);
+	ck_assert_msg(strstr(log, "test.conf:2: unknown key XENBALLOON_MINMEN, ignored "
+	    "(did you mean XENBALLOON_MINMEM?)") != NULL, "log: %s", log);
+	ck_assert_msg(strstr(log, "test.conf:3: unknown key XENBALLON_SELF, ignored "
+	    "(did you mean XENBALLOON_SELF?)") != NULL, "log: %s", log);
+	ck_assert_msg(strstr(log, "test.conf:4: unknown key xenballoon_interval, ignored "
+	    "(did you mean XENBALLOON_INTERVAL?)") != NULL, "log: %s", log);
+	/* Nothing near enough: no guess. */
+	ck_assert_msg(strstr(log, "test.conf:5: unknown key XENBALLOON_FOO, ignored\n") != NULL,
+	    "log: %s", log);
+	ck_assert_msg(strstr(log, "test.conf:6: unknown key OPTIONS, ignored\n") != NULL,
+	    "log: %s", log);
+	/* Counted: the XENBALLOON_* ones, whatever their case; not OPTIONS. */
+	ck_assert_uint_eq(cfg.unknown_keys, 5);
+	free(log);
+
+	expect_ok("XENBALLOON_SELF=true\nOPTIONS=-v\n");
+	ck_assert_uint_eq(cfg.unknown_keys, 0);
+}
+END_TEST
+
+/* Every key the parser knows (as config_print lists them) is the one
+ * suggested for itself with a stray letter in it: the suggestions come
+ * from the parser's own table, new keys included. */
+START_TEST(every_key_is_suggested_for_its_typo)
+{
+	struct xb_config d;
+	char *printed, *line, *save = NULL;
+	unsigned n = 0;
+
+	config_defaults(&d);
+	printed = print_cfg(&d);
+	for (line = strtok_r(printed, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char key[64], typo[80], text[128], want[256];
+		size_t klen = strcspn(line, "=");
+		char *log;
+		int rc;
+
+		ck_assert_uint_lt(klen, sizeof(key));
+		memcpy(key, line, klen);
+		key[klen] = '\0';
+		snprintf(typo, sizeof(typo), "%.*sQ%s", (int)(klen / 2), key, key + klen / 2);
+		snprintf(text, sizeof(text), "%s=1\n", typo);
+		log = parse_capturing_stderr(text, &rc);
+		snprintf(want, sizeof(want), "unknown key %s, ignored (did you mean %s?)", typo, key);
+		ck_assert_msg(strstr(log, want) != NULL, "log: %s (wanted: %s)", log, want);
+		ck_assert_uint_eq(cfg.unknown_keys, 1);
+		free(log);
+		n++;
+	}
+	ck_assert_uint_ge(n, 17);
+	free(printed);
+}
+END_TEST
+
 START_TEST(error_leaves_output_untouched)
 {
 	/* Good lines first, then a bad one: none of them applies. */
@@ -1010,6 +1077,8 @@ config_suite(void)
 	tcase_add_test(tc, shell_syntax_refused);
 	tcase_add_test(tc, duplicate_last_wins);
 	tcase_add_test(tc, unknown_keys_warned_and_ignored);
+	tcase_add_test(tc, unknown_key_suggests_nearest);
+	tcase_add_test(tc, every_key_is_suggested_for_its_typo);
 	tcase_add_test(tc, error_leaves_output_untouched);
 	tcase_add_test(tc, nul_byte_refused);
 	tcase_add_test(tc, long_line_and_long_key);

@@ -296,6 +296,34 @@ START_TEST(rising_samples_fast_and_never_shrinks)
 }
 END_TEST
 
+START_TEST(slow_allocation_blocks_shrink)
+{
+	struct sim s;
+
+	/* 400 kB more in use every 250 ms (1.6 MB/s, a burst on a busy
+	 * host): never 1024 kB between two samples, but 1200 kB within
+	 * 750 ms; no shrink while it goes on. */
+	sim_init(&s, 300000);
+	step(&s, 1000, 100000);       /* no baseline: shrinks to 244884 */
+	ck_assert(s.out.write);
+	step(&s, 1000, 100000);       /* and again: 217326 */
+	ck_assert(s.out.write);
+	for (int i = 1; i <= 12; i++) {
+		step(&s, 250, 100000 + (uint64_t)i * 400);
+		ck_assert_msg(s.out.action != PRESSURE_SHRINK, "shrank at slow sample %d", i);
+	}
+	ck_assert_str_eq(s.out.why, "use rising");
+	/* Still: shrinking resumes once 2 s have passed without a rise. */
+	for (int i = 1; i <= 9; i++) {
+		step(&s, 250, 104800);
+		if (s.out.action == PRESSURE_SHRINK)
+			break;
+		ck_assert_int_lt(i, 9);
+	}
+	ck_assert_int_eq(s.out.action, PRESSURE_SHRINK);
+}
+END_TEST
+
 START_TEST(bounds_respected)
 {
 	struct sim s;
@@ -373,6 +401,7 @@ pressure_suite(void)
 	tcase_add_test(tc, refaults_stop_shrink);
 	tcase_add_test(tc, without_psi_memavailable_rule);
 	tcase_add_test(tc, rising_samples_fast_and_never_shrinks);
+	tcase_add_test(tc, slow_allocation_blocks_shrink);
 	tcase_add_test(tc, bounds_respected);
 	tcase_add_test(tc, burst_never_starves);
 	suite_add_tcase(s, tc);

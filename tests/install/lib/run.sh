@@ -28,5 +28,5 @@ for t in "$@"; do
 	tf=$((tf + f))
 done
 echo "$tp $tf" > "$out"
-echo "install: $tp passed, $tf failed"
+echo "$(basename "$out"): $tp passed, $tf failed"
 [ "$tf" -eq 0 ]
