@@ -5,6 +5,7 @@
 #                   against the real xenstored, valgrind, lint, install,
 #                   end to end in a real Xen guest
 #   make bench      the performance table
+#   make bench-policy  selfballooning policies side by side in a real guest
 #   make install    see mk/install.mk (DESTDIR, PREFIX, SBINDIR, ...)
 #
 # Run as root on a fresh Debian 12 machine, `make` and `make check`
@@ -48,11 +49,11 @@ XCFLAGS       = -std=gnu11 $(WARN) $(OPT) $(DEFS) $(PKG_CFLAGS) $(CFLAGS)
 # only the modules it calls.
 COMMON_SRCS  := src/common/log.c src/common/util.c src/common/parse.c src/common/once.c \
 		src/common/kfiles.c \
-		src/common/xsval.c src/common/stats.c
+		src/common/xsval.c src/common/stats.c src/common/psi.c
 # The daemon's modules; xenballoond.c holds main() and the loop.
 DAEMON_LIB_SRCS := src/daemon/config.c src/daemon/policy.c src/daemon/balloon.c \
-		src/daemon/engine.c src/daemon/xs.c src/daemon/daemon.c \
-		src/daemon/notify.c
+		src/daemon/engine.c src/daemon/xs.c src/daemon/daemon.c src/daemon/notify.c \
+		src/daemon/pressure.c src/daemon/psifile.c
 DAEMON_SRCS  := src/daemon/xenballoond.c $(DAEMON_LIB_SRCS)
 MONITOR_SRCS := src/monitor/monitor.c src/monitor/monitor_xs.c \
 		src/monitor/monitor_host.c src/monitor/monitor_out.c
@@ -151,7 +152,7 @@ check-lint: | $(BUILD)/.deps-test
 # bench last.
 CHECK_TARGETS :=
 include mk/harness.mk mk/integration.mk mk/monitor.mk mk/install.mk \
-	mk/fuzz.mk mk/faults.mk mk/e2e.mk mk/bench.mk mk/deb.mk
+	mk/fuzz.mk mk/faults.mk mk/e2e.mk mk/bench.mk mk/benchpolicy.mk mk/deb.mk
 
 all: $(ALL_TARGETS)
 

@@ -94,6 +94,8 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 
 #define VM_FIELD(name, bit) { #name, sizeof(#name) - 1, offsetof(struct vmstat, name), bit }
 
+/* The first VM_NKEYS fields are the lines dom0 tools use, published
+ * first; the others are read for the pressure goal only. */
 static const struct {
 	const char *name;
 	size_t len;
@@ -106,8 +108,15 @@ static const struct {
 	VM_FIELD(pgpgout, VM_PGPGOUT),
 	VM_FIELD(pgfault, VM_PGFAULT),
 	VM_FIELD(pgmajfault, VM_PGMAJFAULT),
+	{ "workingset_refault_anon", sizeof("workingset_refault_anon") - 1,
+	  offsetof(struct vmstat, refault_anon), VM_REFAULT_ANON },
+	{ "workingset_refault_file", sizeof("workingset_refault_file") - 1,
+	  offsetof(struct vmstat, refault_file), VM_REFAULT_FILE },
+	{ "workingset_refault", sizeof("workingset_refault") - 1,
+	  offsetof(struct vmstat, refault), VM_REFAULT },
 };
 #define VM_NFIELDS (sizeof(vm_fields) / sizeof(vm_fields[0]))
+#define VM_NKEYS 6
 
 int
 vmstat_parse(const char *text, size_t len, struct vmstat *out)
@@ -137,7 +146,7 @@ vmstat_parse(const char *text, size_t len, struct vmstat *out)
 static int
 is_key_line(const char *line, size_t n)
 {
-	for (size_t i = 0; i < VM_NFIELDS; i++) {
+	for (size_t i = 0; i < VM_NKEYS; i++) {
 		size_t k = vm_fields[i].len;
 
 		/* The cheap tests first: this runs on every line, every tick. */

@@ -42,6 +42,9 @@ enum {
 	VM_PGPGOUT = 1u << 3,
 	VM_PGFAULT = 1u << 4,
 	VM_PGMAJFAULT = 1u << 5,
+	VM_REFAULT_ANON = 1u << 6,
+	VM_REFAULT_FILE = 1u << 7,
+	VM_REFAULT = 1u << 8,
 };
 
 struct vmstat {
@@ -51,6 +54,11 @@ struct vmstat {
 	uint64_t pgpgout;
 	uint64_t pgfault;
 	uint64_t pgmajfault;
+	/* Pages read back soon after reclaim: workingset_refault_anon and
+	 * _file (Linux 5.9+), or workingset_refault (4.x-5.8). */
+	uint64_t refault_anon;
+	uint64_t refault_file;
+	uint64_t refault;
 	unsigned have; /* VM_* bits */
 };
 

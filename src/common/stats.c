@@ -7,4 +7,7 @@ const char *const xb_stat_names[XSS_COUNT] = {
 	[XSS_VMSTAT] = "vmstat",
 	[XSS_UPTIME] = "uptime",
 	[XSS_PRESWAP] = "preswap",
+	[XSS_PRESSURE] = "pressure",
+	[XSS_USED] = "used",
+	[XSS_GOAL] = "goal",
 };

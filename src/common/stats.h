@@ -11,6 +11,9 @@ enum xs_stat {
 	XSS_VMSTAT,
 	XSS_UPTIME,
 	XSS_PRESWAP,
+	XSS_PRESSURE,   /* /proc/pressure/memory's text */
+	XSS_USED,       /* kB, MemTotal - MemAvailable (the guest's own figure) */
+	XSS_GOAL,       /* kB, balloon units: the selfballooning goal */
 	XSS_COUNT
 };
 

@@ -22,7 +22,7 @@
 #define CONFIG_FILE_MAX ((size_t)64 * 1024)
 #define CONFIG_LINE_MAX 4096
 
-enum key_type { K_BOOL_TF, K_BOOL_01, K_UINT, K_U64, K_PATH, K_STATSPATH };
+enum key_type { K_BOOL_TF, K_BOOL_01, K_UINT, K_U64, K_PATH, K_STATSPATH, K_GOAL };
 
 struct key_def {
 	const char *name;
@@ -41,6 +41,7 @@ static const struct key_def keys[] = {
 	{ "XENBALLOON_AUTO_UPHYSTERESIS", K_UINT, OFF(up_hysteresis), 1, XB_HYSTERESIS_MAX },
 	{ "XENBALLOON_MINMEM", K_U64, OFF(minmem_mb), 0, XB_MINMEM_MAX_MB },
 	{ "XENBALLOON_RESERVE_PERCENT", K_UINT, OFF(reserve_percent), 0, XB_RESERVE_MAX_PERCENT },
+	{ "XENBALLOON_GOAL", K_GOAL, OFF(goal), 0, 0 },
 	{ "XENBALLOON_MAXMEMFILE", K_PATH, OFF(maxmem_file), 0, 0 },
 	{ "XENBALLOON_SEND_MEMINFO", K_BOOL_01, OFF(send_meminfo), 0, 0 },
 	{ "XENBALLOON_SEND_VMSTAT", K_BOOL_01, OFF(send_vmstat), 0, 0 },
@@ -64,6 +65,7 @@ config_defaults(struct xb_config *cfg)
 	cfg->up_hysteresis = 1;
 	cfg->minmem_mb = 0;
 	cfg->reserve_percent = 0;
+	cfg->goal = GOAL_COMMITTED;
 	strlcpy(cfg->maxmem_file, "/var/run/xenballoon-maxmem", sizeof(cfg->maxmem_file));
 	cfg->send_meminfo = true;
 	cfg->send_vmstat = true;
@@ -74,6 +76,12 @@ config_defaults(struct xb_config *cfg)
 	cfg->preswap_inertia = 10;
 	cfg->send_preswap = true;
 	strlcpy(cfg->stats_path, XB_STATS_DEFAULT_PATH, sizeof(cfg->stats_path));
+}
+
+const char *
+config_goal_name(enum xb_goal g)
+{
+	return g == GOAL_PRESSURE ? "pressure" : "committed";
 }
 
 static const struct key_def *
@@ -232,6 +240,16 @@ set_key(struct xb_config *cfg, const struct key_def *k, const char *v,
 			return -1;
 		}
 		strlcpy(field, v, XB_STATS_PATH_MAX);
+		return 0;
+	case K_GOAL:
+		if (strcmp(v, "pressure") == 0)
+			*(enum xb_goal *)(void *)field = GOAL_PRESSURE;
+		else if (strcmp(v, "committed") == 0)
+			*(enum xb_goal *)(void *)field = GOAL_COMMITTED;
+		else {
+			snprintf(why, whylen, "\"%.80s\" is not a goal (use pressure or committed)", v);
+			return -1;
+		}
 		return 0;
 	}
 	snprintf(why, whylen, "internal error: unknown key type");
@@ -452,6 +470,10 @@ config_print(FILE *fp, const struct xb_config *cfg)
 		case K_U64:
 			fprintf(fp, "%s=%llu\n", k->name,
 			    (unsigned long long)*(const uint64_t *)(const void *)field);
+			break;
+		case K_GOAL:
+			fprintf(fp, "%s=%s\n", k->name,
+			    config_goal_name(*(const enum xb_goal *)(const void *)field));
 			break;
 		case K_PATH:
 		case K_STATSPATH:

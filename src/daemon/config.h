@@ -15,6 +15,14 @@
 #define XB_RESERVE_MAX_PERCENT 90u
 #define XB_STATS_PATH_MAX 128
 
+/* XENBALLOON_GOAL: what selfballooning steers to. */
+enum xb_goal {
+	GOAL_COMMITTED,  /* Committed_AS (+ reserve): the 2009 rule */
+	GOAL_PRESSURE,   /* memory in use + a learnt headroom, PSI-guarded */
+};
+
+const char *config_goal_name(enum xb_goal g);
+
 struct xb_config {
 	bool self;                  /* XENBALLOON_SELF */
 	unsigned self_interval_s;   /* XENBALLOON_SELF_INTERVAL */
@@ -23,6 +31,7 @@ struct xb_config {
 	unsigned up_hysteresis;     /* XENBALLOON_AUTO_UPHYSTERESIS */
 	uint64_t minmem_mb;         /* XENBALLOON_MINMEM, 0 = heuristic */
 	unsigned reserve_percent;   /* XENBALLOON_RESERVE_PERCENT (new) */
+	enum xb_goal goal;          /* XENBALLOON_GOAL (new) */
 	char maxmem_file[PATH_MAX]; /* XENBALLOON_MAXMEMFILE */
 	bool send_meminfo;          /* XENBALLOON_SEND_MEMINFO */
 	bool send_vmstat;           /* XENBALLOON_SEND_VMSTAT */

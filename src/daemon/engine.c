@@ -4,6 +4,7 @@
 #include <bsd/string.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -87,11 +88,14 @@ engine_init(struct engine *e, const struct xb_config *cfg, const char *config_pa
 	read_maxmem(e);
 	detect_guest_type(e);
 	e->xs = xs_session_new(e->cfg.stats_path);
+	psifile_init(&e->psi, e->root);
+	pressure_init(&e->pressure);
 }
 
 void
 engine_close(struct engine *e)
 {
+	psifile_disarm(&e->psi);
 	xs_session_abandon(e->xs);
 	e->xs = NULL;
 }
@@ -232,8 +236,14 @@ read_tick(struct engine *e, struct readings *r)
 {
 	const char *failed;
 
+	e->have_used = false;
 	if (!read_meminfo(e, &r->mi))
 		return false;
+	if (r->mi.have & MI_MEMAVAILABLE) {
+		e->used_kb = r->mi.mem_total_kb > r->mi.mem_available_kb ?
+		    r->mi.mem_total_kb - r->mi.mem_available_kb : 0;
+		e->have_used = true;
+	}
 	update_maxmem(e, r->mi.mem_total_kb);
 	if (e->balloon.kind == BALLOON_NONE) {
 		/* --dry-run without a driver: pretend MemTotal is all we have. */
@@ -254,6 +264,125 @@ read_tick(struct engine *e, struct readings *r)
 	}
 	once_report(&e->balloon_read, 0, "balloon driver", "");
 	return true;
+}
+
+/* A file we only publish: a missing or empty one is logged once and
+ * its last published copy left as it was. Returns its length or -1. */
+static ssize_t
+read_stat_file(const char *path, char *buf, size_t size, struct once *fail)
+{
+	ssize_t n = read_small_file(path, buf, size);
+	int err = n < 0 ? (errno ? errno : EIO) : n == 0 ? ENODATA : 0;
+
+	once_report(fail, err, path, "not publishing it");
+	return err == 0 ? n : -1;
+}
+
+/* /proc/pressure/memory, once a tick: for the goal and for dom0. */
+static bool
+read_psi(struct engine *e)
+{
+	if (!e->psi_fresh)
+		e->have_psi_last = psifile_read(&e->psi, e->psi_text, sizeof(e->psi_text),
+		    &e->psi_last) == 0;
+	e->psi_fresh = true;
+	return e->have_psi_last;
+}
+
+/* Leave the pressure goal: no trigger, no samples between ticks. */
+static void
+pressure_off(struct engine *e)
+{
+	if (e->pressure_ran)
+		pressure_init(&e->pressure);
+	e->pressure_ran = false;
+	e->sample_at_ms = 0;
+	e->sampling_fast = false;
+	e->psi_trigger_tried = false;
+	psifile_disarm(&e->psi);
+}
+
+/* The pressure goal's edge inputs: PSI, refaults and swap-ins. */
+static void
+pressure_inputs(struct engine *e, struct pressure_in *pin)
+{
+	struct vmstat vm;
+	ssize_t n;
+	int err = 0;
+
+	if (!read_psi(e))
+		err = errno ? errno : EIO;
+	once_report(&e->psi_read, err, e->psi.path,
+	    "no pressure stall information; the pressure goal uses MemAvailable alone");
+	pin->have_psi = e->have_psi_last;
+	pin->some_us = e->psi_last.some.total_us;
+	if (pin->have_psi && !e->psi_trigger_tried) {
+		e->psi_trigger_tried = true;
+		if (psifile_arm(&e->psi) < 0 && e->psi.trigger_err != 0)
+			once_report(&e->psi_trigger, e->psi.trigger_err, e->psi.path,
+			    "cannot arm a trigger; stalls are seen at the next sample");
+	}
+	n = read_stat_file(e->vmstat_path, e->vmstat_text, sizeof(e->vmstat_text),
+	    &e->vmstat_read);
+	e->vmstat_fresh = n > 0;
+	if (n > 0 && vmstat_parse(e->vmstat_text, (size_t)n, &vm) == 0 &&
+	    (vm.have & (VM_REFAULT_ANON | VM_REFAULT_FILE | VM_REFAULT | VM_PSWPIN))) {
+		pin->have_refaults = true;
+		pin->refault_pages = vm.refault_anon + vm.refault_file + vm.refault + vm.pswpin;
+	}
+}
+
+/* XENBALLOON_GOAL=pressure: replace the 2009 goal and step of out with
+ * the pressure rule's (pressure.c), within the same floor and maximum. */
+static void
+pressure_step(struct engine *e, const struct readings *r, struct policy_out *out)
+{
+	struct pressure_in pin = { 0 };
+	struct pressure_out *po = &e->pressure_last;
+
+	pin.now_ms = now_ms();
+	pin.mem_total_kb = r->mi.mem_total_kb;
+	/* Kernels before 3.14 have no MemAvailable: free memory is the
+	 * cautious stand-in. */
+	pin.mem_available_kb = (r->mi.have & MI_MEMAVAILABLE) ? r->mi.mem_available_kb :
+	    r->mi.mem_free_kb;
+	pin.target_kb = r->driver_kb;
+	pin.bounds = out;
+	pressure_inputs(e, &pin);
+	pressure_decide(&e->pressure, &pin, po);
+	e->pressure_ran = true;
+	e->sample_at_ms = po->next_sample_ms ? pin.now_ms + po->next_sample_ms : 0;
+	if ((po->next_sample_ms != 0) != e->sampling_fast) {
+		if (po->next_sample_ms)
+			log_debug("pressure: use rising: sampling every %u ms", po->next_sample_ms);
+		else
+			log_debug("pressure: settled: sampling at the tick");
+	}
+	e->sampling_fast = po->next_sample_ms != 0;
+	out->goal_kb = po->goal_kb;
+	out->new_kb = po->write ? po->new_kb : r->driver_kb;
+	out->write = po->write;
+}
+
+/* The pressure figures of the last decision, one line: at info level
+ * for a dry run, debug otherwise. */
+static void
+log_pressure(const struct engine *e)
+{
+	const struct pressure_out *po = &e->pressure_last;
+	char line[512];
+
+	snprintf(line, sizeof(line), "pressure: %s (%s): used=%" PRIu64 " headroom=%" PRIu64
+	    " goal=%" PRIu64 " kB rate=%" PRIu64 " kB/s stall=%u ppm psi-some-avg10=%s%u.%02u%%"
+	    " refaults=%" PRIu64 " pages/s deadband=%" PRIu64 " kB",
+	    pressure_action_name(po->action), po->why, po->used_kb, po->headroom_kb,
+	    po->goal_kb, po->rate_kb_s, po->stall_ppm, e->have_psi_last ? "" : "none/",
+	    e->psi_last.some.avg10_centi / 100, e->psi_last.some.avg10_centi % 100,
+	    po->refault_pages_s, po->deadband_kb);
+	if (e->dry_run)
+		log_info("dry-run: %s", line);
+	else
+		log_debug("%s", line);
 }
 
 /*
@@ -290,6 +419,10 @@ decide_tick(struct engine *e, const struct readings *r, struct policy_in *in,
 	in->down_hysteresis = (unsigned)override(e, XSK_DOWNHYSTERESIS, e->cfg.down_hysteresis);
 	in->up_hysteresis = (unsigned)override(e, XSK_UPHYSTERESIS, e->cfg.up_hysteresis);
 	policy_decide(in, out);
+	if (in->mode == MODE_SELF && e->cfg.goal == GOAL_PRESSURE)
+		pressure_step(e, r, out);
+	else
+		pressure_off(e);
 	e->last = *out;
 	e->last_current_kb = r->current_kb;
 
@@ -320,6 +453,8 @@ apply_tick(struct engine *e, const struct policy_in *in, const struct policy_out
 		    out->max_kb == UINT64_MAX ? "none/" : "",
 		    out->max_kb == UINT64_MAX ? 0 : out->max_kb, out->new_kb,
 		    out->write ? " (would write)" : "");
+		if (e->pressure_ran)
+			log_pressure(e);
 		return;
 	}
 	if (in->mode == MODE_IDLE)
@@ -328,6 +463,8 @@ apply_tick(struct engine *e, const struct policy_in *in, const struct policy_out
 		log_debug("%s: goal %" PRIu64 " current %" PRIu64 " floor %" PRIu64
 		    " -> target %" PRIu64 " kB", mode_names[in->mode], out->goal_kb,
 		    in->current_kb, out->floor_kb, out->new_kb);
+		if (e->pressure_ran)
+			log_pressure(e);
 		if (balloon_write_target(&e->balloon, out->new_kb) != 0)
 			err = errno;
 		once_report(&e->balloon_write, err, e->balloon.target_path,
@@ -399,23 +536,11 @@ shrink_preswap(struct engine *e)
 	    e->preswap_path, "could not shrink preswap");
 }
 
-/* A file we only publish: a missing or empty one is logged once and
- * its last published copy left as it was. Returns its length or -1. */
-static ssize_t
-read_stat_file(const char *path, char *buf, size_t size, struct once *fail)
-{
-	ssize_t n = read_small_file(path, buf, size);
-	int err = n < 0 ? (errno ? errno : EIO) : n == 0 ? ENODATA : 0;
-
-	once_report(fail, err, path, "not publishing it");
-	return err == 0 ? n : -1;
-}
-
 static void
 publish(struct engine *e, bool stats)
 {
 	const char *texts[XSS_COUNT] = { 0 };
-	char selftarget[32], preswap[32];
+	char selftarget[32], preswap[32], used[32], goal[32];
 	ssize_t n;
 
 	if (e->dry_run || !xs_session_is_up(e->xs))
@@ -437,8 +562,10 @@ publish(struct engine *e, bool stats)
 		}
 	}
 	if (stats && e->cfg.send_vmstat) {
-		n = read_stat_file(e->vmstat_path, e->vmstat_text, sizeof(e->vmstat_text),
-		    &e->vmstat_read);
+		/* The pressure goal read it a moment ago. */
+		n = e->vmstat_fresh ? (ssize_t)strlen(e->vmstat_text) :
+		    read_stat_file(e->vmstat_path, e->vmstat_text, sizeof(e->vmstat_text),
+			&e->vmstat_read);
 		if (n > 0) {
 			vmstat_trim(e->vmstat_text, (size_t)n, e->vmstat_pub,
 			    sizeof(e->vmstat_pub), XS_VALUE_MAX);
@@ -453,6 +580,17 @@ publish(struct engine *e, bool stats)
 				e->uptime_text[n - 1] = '\0';
 			texts[XSS_UPTIME] = e->uptime_text;
 		}
+	}
+	/* For dom0 to direct memory: pressure, use, and the goal steered to. */
+	if (stats && read_psi(e))
+		texts[XSS_PRESSURE] = e->psi_text;
+	if (stats && e->have_used) {
+		snprintf(used, sizeof(used), "%" PRIu64, e->used_kb);
+		texts[XSS_USED] = used;
+	}
+	if (e->mode == MODE_SELF && e->last.goal_kb != 0) {
+		snprintf(goal, sizeof(goal), "%" PRIu64, e->last.goal_kb);
+		texts[XSS_GOAL] = goal;
 	}
 	if (stats && e->cfg.send_preswap && e->have_preswap) {
 		snprintf(preswap, sizeof(preswap), "%" PRIu64, e->last_preswap_pages);
@@ -472,6 +610,8 @@ void
 engine_tick(struct engine *e)
 {
 	e->ticks++;
+	e->vmstat_fresh = false;
+	e->psi_fresh = false;
 	xs_tick(e);
 	balloon_step(e);
 	shrink_preswap(e);
@@ -513,6 +653,37 @@ engine_xs_dispatch(struct engine *e, short revents, uint64_t now)
 	}
 }
 
+int
+engine_pressure_fd(const struct engine *e)
+{
+	return e->psi.trigger_fd;
+}
+
+uint64_t
+engine_pressure_deadline_ms(const struct engine *e)
+{
+	return e->sample_at_ms ? e->sample_at_ms : UINT64_MAX;
+}
+
+void
+engine_pressure_dispatch(struct engine *e, short revents, uint64_t now)
+{
+	if (revents & (POLLERR | POLLNVAL)) {
+		log_warnx("%s: the pressure trigger failed; stalls are seen at the next sample",
+		    e->psi.path);
+		psifile_disarm(&e->psi);
+		return;
+	}
+	if (revents & POLLPRI)
+		log_debug("%s: tasks stall for memory: sampling now", e->psi.path);
+	else if (e->sample_at_ms == 0 || now < e->sample_at_ms)
+		return;
+	e->sample_at_ms = 0;
+	e->vmstat_fresh = false;
+	e->psi_fresh = false;
+	react(e);
+}
+
 const char *
 engine_balloon_name(const struct engine *e)
 {
@@ -529,6 +700,8 @@ engine_reload(struct engine *e)
 		log_warnx("reload: %s; keeping the previous configuration", err);
 		return -1;
 	}
+	if (cfg.goal != e->cfg.goal)
+		pressure_off(e);
 	e->cfg = cfg;
 	set_paths(e);
 	read_maxmem(e);

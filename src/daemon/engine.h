@@ -13,6 +13,8 @@
 #include "config.h"
 #include "once.h"
 #include "policy.h"
+#include "pressure.h"
+#include "psifile.h"
 #include "xs.h"
 
 #define XB_TEXT_MAX 8192
@@ -26,6 +28,22 @@ struct engine {
 	struct balloon balloon;
 	struct xs_session *xs;
 	struct preswap_state preswap;
+
+	/* XENBALLOON_GOAL=pressure */
+	struct pressure_state pressure;
+	struct pressure_out pressure_last;
+	bool pressure_ran;           /* pressure_last holds a decision */
+	struct psifile psi;
+	struct psi psi_last;
+	bool have_psi_last;
+	bool psi_fresh;              /* psi_last read this tick */
+	char psi_text[256];
+	bool psi_trigger_tried;      /* armed once (or found impossible) */
+	uint64_t sample_at_ms;       /* a sample before the tick; 0 = none */
+	bool sampling_fast;          /* for the log: sample_at_ms was set */
+	bool vmstat_fresh;           /* vmstat_text read this tick */
+	bool have_used;              /* used_kb is from this tick's meminfo */
+	uint64_t used_kb;            /* MemTotal - MemAvailable, published */
 
 	char meminfo_path[PATH_MAX];
 	char vmstat_path[PATH_MAX];
@@ -52,7 +70,7 @@ struct engine {
 	/* Each source of failure, logged once until it works again. */
 	struct once meminfo_read, balloon_read, balloon_write, maxmem_write;
 	struct once preswap_read, preswap_write, vmstat_read, uptime_read;
-	struct once target_above_max, directed_below_floor;
+	struct once target_above_max, directed_below_floor, psi_read, psi_trigger;
 
 	/* Text buffers, kept here to stay off the stack. */
 	char meminfo_text[XB_TEXT_MAX];
@@ -80,6 +98,15 @@ void engine_tick(struct engine *e);
 int engine_xs_fd(const struct engine *e);
 uint64_t engine_xs_deadline_ms(const struct engine *e);
 void engine_xs_dispatch(struct engine *e, short revents, uint64_t now_ms);
+
+/* For the main loop, the pressure goal as a source of input: the PSI
+ * trigger's descriptor (poll it for POLLPRI; -1: none), when to sample
+ * again while memory use rises (UINT64_MAX: at the tick), and the call,
+ * which samples and moves the balloon if need be (a trigger that fails
+ * with POLLERR is dropped). */
+int engine_pressure_fd(const struct engine *e);
+uint64_t engine_pressure_deadline_ms(const struct engine *e);
+void engine_pressure_dispatch(struct engine *e, short revents, uint64_t now_ms);
 
 /* "sysfs" or "legacy": the balloon driver found at start. */
 const char *engine_balloon_name(const struct engine *e);

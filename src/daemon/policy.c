@@ -57,6 +57,16 @@ sat_add(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
+uint64_t
+policy_clamp(const struct policy_out *out, uint64_t kb)
+{
+	if (kb < out->floor_kb)
+		kb = out->floor_kb;
+	if (kb > out->max_kb)
+		kb = out->max_kb;
+	return kb;
+}
+
 void
 policy_decide(const struct policy_in *in, struct policy_out *out)
 {
@@ -105,10 +115,7 @@ policy_decide(const struct policy_in *in, struct policy_out *out)
 	/* The step starts from the current allocation, which may itself sit
 	 * outside the bounds (dom0 moved it, or the floor rose): never write
 	 * a target outside them. */
-	if (out->new_kb < out->floor_kb)
-		out->new_kb = out->floor_kb;
-	if (out->new_kb > out->max_kb)
-		out->new_kb = out->max_kb;
+	out->new_kb = policy_clamp(out, out->new_kb);
 	/* The one place that decides whether to write: a target the driver
 	 * already has (the kernel applied dom0's memory/target itself) is
 	 * not written again. */

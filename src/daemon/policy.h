@@ -51,6 +51,10 @@ struct policy_out {
 
 void policy_decide(const struct policy_in *in, struct policy_out *out);
 
+/* kb held within out's floor and maximum (as policy_decide computed
+ * them). */
+uint64_t policy_clamp(const struct policy_out *out, uint64_t kb);
+
 /* The tmem preswap shrinker (as Xen 3.4's xenballoond with the 2009
  * preswap patch, with the tail fixed: when
  * the preswap is at most hysteresis pages, the target is 0). */

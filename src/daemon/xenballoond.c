@@ -1,7 +1,9 @@
 /* xenballoond - in-guest Xen memory ballooning daemon: command line and
- * main loop. The loop waits in poll() on three sources: the tick
- * timer (poll's timeout), signals (a signalfd) and xenstore watch
- * events; everything else happens in engine.c. */
+ * main loop. The loop waits in poll() on four sources: the tick
+ * timer (poll's timeout), signals (a signalfd), xenstore watch events
+ * and, for the pressure goal, the kernel's PSI trigger and the quicker
+ * samples it takes while memory use rises; everything else happens in
+ * engine.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -179,6 +181,7 @@ parse_args(int argc, char **argv, struct options *o)
 
 struct source {
 	int (*fd)(void *ctx);               /* -1: nothing to poll now */
+	short events;                       /* what to poll it for */
 	uint64_t (*deadline_ms)(void *ctx); /* NEVER: only on input */
 	/* Called when the descriptor is ready (revents) or the deadline has
 	 * come (revents 0). Returns false to stop the daemon. */
@@ -344,6 +347,26 @@ watchdog_dispatch(void *ctx, short revents, uint64_t now)
 	return true;
 }
 
+/* The pressure goal: the PSI trigger, the samples while use rises. */
+static int
+pressure_fd(void *ctx)
+{
+	return engine_pressure_fd(ctx);
+}
+
+static uint64_t
+pressure_deadline(void *ctx)
+{
+	return engine_pressure_deadline_ms(ctx);
+}
+
+static bool
+pressure_dispatch(void *ctx, short revents, uint64_t now)
+{
+	engine_pressure_dispatch(ctx, revents, now);
+	return true;
+}
+
 /* Run the sources until one says stop (0) or poll fails (1). */
 static int
 run(const struct source *src, size_t nsrc)
@@ -364,7 +387,7 @@ run(const struct source *src, size_t nsrc)
 			slot[i] = -1;
 			if (fd >= 0) {
 				slot[i] = (int)n;
-				pfd[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+				pfd[n++] = (struct pollfd){ .fd = fd, .events = src[i].events };
 			}
 			if (d < wake)
 				wake = d;
@@ -472,10 +495,11 @@ main(int argc, char **argv)
 		/* In this order when several are due: the tick, then signals
 		 * (a SIGTERM stops after the current tick), then xenstore. */
 		const struct source sources[] = {
-			{ no_fd, ticker_deadline, ticker_dispatch, &tick },
-			{ signals_fd, never, signals_dispatch, &sg },
-			{ xenstore_fd, xenstore_deadline, xenstore_dispatch, &xs },
-			{ no_fd, watchdog_deadline, watchdog_dispatch, &wd },
+			{ no_fd, 0, ticker_deadline, ticker_dispatch, &tick },
+			{ signals_fd, POLLIN, never, signals_dispatch, &sg },
+			{ xenstore_fd, POLLIN, xenstore_deadline, xenstore_dispatch, &xs },
+			{ no_fd, 0, watchdog_deadline, watchdog_dispatch, &wd },
+			{ pressure_fd, POLLPRI, pressure_deadline, pressure_dispatch, &engine },
 		};
 
 		wd.next_ms = now_ms() + wd.every_ms;

@@ -33,6 +33,10 @@ enum mon_field {
 	MF_PRECACHE,    /* pages, tmem ephemeral pages (xl tmem-list) */
 	MF_TARGET,      /* kB, memory/target (written by the toolstack) */
 	MF_STATIC_MAX,  /* kB, memory/static-max (written by the toolstack) */
+	MF_USED,        /* kB, used: MemTotal - MemAvailable */
+	MF_GOAL,        /* kB (balloon), goal: what selfballooning steers to */
+	MF_PSI_SOME,    /* percent x 100, pressure: "some" avg10 */
+	MF_PSI_FULL,    /* percent x 100, pressure: "full" avg10 */
 	MF_COUNT
 };
 

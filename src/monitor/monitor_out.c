@@ -101,6 +101,33 @@ mbuf_put_u64(struct mbuf *b, uint64_t v)
 	mbuf_put(b, tmp + i, sizeof(tmp) - i);
 }
 
+/* A fixed-point number: v / 10^decimals, with all its decimals. */
+static void
+mbuf_put_fixed(struct mbuf *b, uint64_t v, unsigned decimals)
+{
+	uint64_t div = 1;
+	char frac[8];
+
+	for (unsigned i = 0; i < decimals; i++)
+		div *= 10;
+	mbuf_put_u64(b, v / div);
+	if (decimals == 0)
+		return;
+	mbuf_put(b, ".", 1);
+	for (unsigned i = decimals; i > 0; i--) {
+		frac[i - 1] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	mbuf_put(b, frac, decimals);
+}
+
+/* Fields kept in hundredths (the PSI percentages). */
+static bool
+is_centi(enum mon_field f)
+{
+	return f == MF_PSI_SOME || f == MF_PSI_FULL;
+}
+
 /* s, then spaces up to width. */
 static void
 put_left(struct mbuf *b, const char *s, size_t width)
@@ -311,9 +338,13 @@ struct tcol {
 	enum mon_field f;
 };
 
+/* The first two columns are in different units: MemTotal, the guest's
+ * own figure, and the balloon's target, which also counts the pages the
+ * kernel keeps for itself (tens of MB more in a settled guest). Their
+ * labels say so rather than the seed's look-alike mem-kb and tgt-kb. */
 static const struct tcol table_cols[] = {
-	{ "   mem-kb", 8, MF_MEMTOTAL },
-	{ "  tgt-kb", 8, MF_SELFTARGET },
+	{ " memtotal", 8, MF_MEMTOTAL },
+	{ " balloon", 8, MF_SELFTARGET },
 	{ "  commit", 8, MF_COMMITTED },
 	{ "  swapin", 7, MF_PSWPIN },
 	{ " swapout", 8, MF_PSWPOUT },
@@ -325,6 +356,12 @@ static const struct tcol table_cols[] = {
 	 * column is one wider than its piece, to end where its numbers end. */
 	{ "  dom0-tgt", 11, MF_TARGET },
 	{ "    max-kb", 10, MF_STATIC_MAX },
+	/* The pressure goal's figures: in use (MemTotal - MemAvailable), the
+	 * goal (balloon units), PSI memory stall averages over 10 s (%). */
+	{ "   used-kb", 10, MF_USED },
+	{ "   goal-kb", 10, MF_GOAL },
+	{ " psi-some", 9, MF_PSI_SOME },
+	{ " psi-full", 9, MF_PSI_FULL },
 };
 #define NCOLS_SHORT 9
 #define NCOLS_LONG (sizeof(table_cols) / sizeof(table_cols[0]))
@@ -347,16 +384,23 @@ shown(const struct mon_domain *d, enum mon_field f)
 	return d->have[f] ? d->val[f] : 0; /* missing or garbage: 0, as the original */
 }
 
-static void
-put_cell(struct mbuf *b, uint64_t v, size_t width, bool hl)
+/* Characters a cell's number takes. */
+static size_t
+cell_len(uint64_t v, enum mon_field f)
 {
-	size_t n = digits(v);
+	return is_centi(f) ? digits(v / 100) + 3 : digits(v);
+}
+
+static void
+put_cell(struct mbuf *b, uint64_t v, enum mon_field f, size_t width, bool hl)
+{
+	size_t n = cell_len(v, f);
 
 	if (n < width)
 		put_spaces(b, width - n);
 	if (hl)
 		mbuf_puts(b, SGR_REV);
-	mbuf_put_u64(b, v);
+	mbuf_put_fixed(b, v, is_centi(f) ? 2 : 0);
 	if (hl)
 		mbuf_puts(b, SGR_NOREV);
 }
@@ -416,7 +460,8 @@ mon_render_table(struct mbuf *b, const struct mon_snapshot *cur,
 		if (digits(d->domid) > idw)
 			idw = digits(d->domid);
 		for (size_t c = 0; c < ncols; c++) {
-			size_t need = digits(shown(d, table_cols[c].f)) + (c == 0 ? 0 : 1);
+			size_t need = cell_len(shown(d, table_cols[c].f), table_cols[c].f) +
+			    (c == 0 ? 0 : 1);
 
 			if (need > width[c])
 				width[c] = need;
@@ -443,13 +488,13 @@ mon_render_table(struct mbuf *b, const struct mon_snapshot *cur,
 		const struct mon_domain *p = prev != NULL ? find_domain(prev, d->domid) : NULL;
 		bool isnew = prev != NULL && p == NULL;
 
-		put_cell(b, d->domid, idw, isnew);
+		put_cell(b, d->domid, MF_COUNT, idw, isnew);
 		mbuf_put(b, " ", 1);
 		for (size_t c = 0; c < ncols; c++) {
 			enum mon_field f = table_cols[c].f;
 			bool hl = isnew || (p != NULL && shown(p, f) != shown(d, f));
 
-			put_cell(b, shown(d, f), width[c], hl);
+			put_cell(b, shown(d, f), f, width[c], hl);
 		}
 		if (longfmt) {
 			const char *src = mon_source_name(d->source);
@@ -507,18 +552,28 @@ static const char *const json_names[MF_COUNT] = {
 	[MF_PRECACHE] = "precache_pages",
 	[MF_TARGET] = "target_kb",
 	[MF_STATIC_MAX] = "static_max_kb",
+	[MF_USED] = "used_kb",
+	[MF_GOAL] = "goal_kb",
+	[MF_PSI_SOME] = "psi_some_avg10",
+	[MF_PSI_FULL] = "psi_full_avg10",
 };
 
 static void
-json_num(struct mbuf *b, const char *key, bool have, uint64_t v)
+json_fixed(struct mbuf *b, const char *key, bool have, uint64_t v, unsigned decimals)
 {
 	mbuf_puts(b, ",\"");
 	mbuf_puts(b, key);
 	mbuf_puts(b, "\":");
 	if (have)
-		mbuf_put_u64(b, v);
+		mbuf_put_fixed(b, v, decimals);
 	else
 		mbuf_puts(b, "null");
+}
+
+static void
+json_num(struct mbuf *b, const char *key, bool have, uint64_t v)
+{
+	json_fixed(b, key, have, v, 0);
 }
 
 void
@@ -539,7 +594,8 @@ mon_render_json(struct mbuf *b, const struct mon_snapshot *s)
 		else
 			mbuf_puts(b, "null");
 		for (int f = 0; f < MF_COUNT; f++)
-			json_num(b, json_names[f], d->have[f], d->val[f]);
+			json_fixed(b, json_names[f], d->have[f], d->val[f],
+			    is_centi((enum mon_field)f) ? 2 : 0);
 		mbuf_puts(b, ",\"stats_source\":");
 		src = mon_source_name(d->source);
 		if (src != NULL)
@@ -566,7 +622,8 @@ struct pmetric {
 	enum mon_field f;
 	const char *name;
 	const char *type;
-	uint64_t mult; /* kB values are exported in bytes (base units) */
+	uint64_t mult; /* kB values are exported in bytes (base units);
+			* 0: a percentage x 100, exported as a ratio */
 	const char *help;
 };
 
@@ -593,6 +650,14 @@ static const struct pmetric guest_metrics[] = {
 	  "memory/target, set by the toolstack." },
 	{ MF_STATIC_MAX, "xenballoon_guest_static_max_bytes", "gauge", 1024,
 	  "memory/static-max, set by the toolstack." },
+	{ MF_USED, "xenballoon_guest_used_bytes", "gauge", 1024,
+	  "Memory in use in the guest, MemTotal - MemAvailable (used)." },
+	{ MF_GOAL, "xenballoon_guest_goal_bytes", "gauge", 1024,
+	  "The selfballooning goal, in balloon units like selftarget (goal)." },
+	{ MF_PSI_SOME, "xenballoon_guest_psi_memory_some_avg10_ratio", "gauge", 0,
+	  "Share of the last 10 s some task stalled on memory (PSI)." },
+	{ MF_PSI_FULL, "xenballoon_guest_psi_memory_full_avg10_ratio", "gauge", 0,
+	  "Share of the last 10 s all tasks stalled on memory (PSI)." },
 };
 
 static void
@@ -664,7 +729,10 @@ mon_render_prom(struct mbuf *b, const struct mon_snapshot *s)
 			mbuf_puts(b, pm->name);
 			prom_labels(b, d);
 			mbuf_puts(b, "} ");
-			mbuf_put_u64(b, d->val[pm->f] * pm->mult);
+			if (pm->mult == 0)
+				mbuf_put_fixed(b, d->val[pm->f], 4);
+			else
+				mbuf_put_u64(b, d->val[pm->f] * pm->mult);
 			mbuf_put(b, "\n", 1);
 		}
 	}

@@ -15,6 +15,7 @@
 #include <xenstore.h>
 
 #include "kfiles.h"
+#include "psi.h"
 #include "stats.h"
 #include "xsval.h"
 
@@ -24,7 +25,7 @@
  * the daemon's fallback (XB_STATS_FALLBACK_PATH) under a stock toolstack
  * that keeps memory/ read-only to the guest. */
 static const enum xs_stat shown_stats[] = {
-	XSS_MEMINFO, XSS_VMSTAT, XSS_SELFTARGET, XSS_PRESWAP,
+	XSS_MEMINFO, XSS_VMSTAT, XSS_SELFTARGET, XSS_PRESWAP, XSS_PRESSURE, XSS_USED, XSS_GOAL,
 };
 
 static int
@@ -128,6 +129,7 @@ parse_stat(struct mon_domain *d, enum xs_stat k, const char *v, unsigned len)
 {
 	struct meminfo mi;
 	struct vmstat vm;
+	struct psi psi;
 
 	switch (k) {
 	case XSS_MEMINFO:
@@ -153,6 +155,19 @@ parse_stat(struct mon_domain *d, enum xs_stat k, const char *v, unsigned len)
 		break;
 	case XSS_PRESWAP:
 		parse_number_key(d, MF_PRESWAP, v, len, MON_COUNT_MAX);
+		break;
+	case XSS_PRESSURE:
+		(void)psi_parse(v, len, &psi);
+		if (psi.have & PSI_SOME)
+			set_val(d, MF_PSI_SOME, psi.some.avg10_centi, 10000);
+		if (psi.have & PSI_FULL)
+			set_val(d, MF_PSI_FULL, psi.full.avg10_centi, 10000);
+		break;
+	case XSS_USED:
+		parse_number_key(d, MF_USED, v, len, MON_KB_MAX);
+		break;
+	case XSS_GOAL:
+		parse_number_key(d, MF_GOAL, v, len, MON_KB_MAX);
 		break;
 	case XSS_UPTIME:
 	case XSS_COUNT:

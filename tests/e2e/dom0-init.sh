@@ -89,6 +89,7 @@ echo "E2E XEN-UP $(cut -d' ' -f1 /proc/uptime)"
 
 case $mode in
 demo) sh /e2e/demo.sh ;;
+bench-policy) sh /e2e/bench-policy.sh ;;
 *)
 	[ "$only" = guests ] || sh /e2e/scenarios.sh
 	sh /e2e/guests.sh

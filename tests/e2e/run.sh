@@ -8,6 +8,9 @@
 # default 75; one retry), QEMU (default qemu-system-x86_64), E2E_CPU
 # (QEMU's -cpu, default max,-smap,-xsave), E2E_ONLY (guests: only the
 # init-system guests of guests.sh).
+# bench-policy mode (make bench-policy): E2E_MEM (QEMU's -m, default 2048),
+# E2E_DOM0_CPIO (default $BUILD/e2e/dom0.cpio), E2E_DOM0_ARGS (more of
+# dom0's command line).
 #
 # Kept under $BUILD/e2e for reading after a failure:
 #   console.log         the serial console (Xen, dom0, the driver's lines)
@@ -46,7 +49,9 @@ fi
 # no XSAVE either.
 CPU=${E2E_CPU:-max,-smap,-xsave}
 
-case $MODE in test | demo) ;; *) echo "usage: run.sh [test|demo]" >&2; exit 2 ;; esac
+case $MODE in test | demo | bench-policy) ;; *) echo "usage: run.sh [test|demo|bench-policy]" >&2; exit 2 ;; esac
+MEM=${E2E_MEM:-2048}
+DOM0_CPIO=${E2E_DOM0_CPIO:-$E2E/dom0.cpio}
 for f in xen.elf vmlinuz dom0.cpio; do
 	[ -f "$E2E/$f" ] || { echo "e2e: $E2E/$f missing: run tests/e2e/fetch.sh and build-initramfs.sh" >&2; exit 2; }
 done
@@ -76,7 +81,7 @@ wd=$((TIMEOUT - 45))
 if [ "$MODE" = demo ]; then
 	dom0_args="console=hvc0 rdinit=/init quiet e2e_mode=demo e2e_watchdog=$wd"
 else
-	dom0_args="console=hvc0 rdinit=/init e2e_mode=test e2e_watchdog=$wd"
+	dom0_args="console=hvc0 rdinit=/init e2e_mode=$MODE e2e_watchdog=$wd ${E2E_DOM0_ARGS:-}"
 	[ "${E2E_ONLY:-}" = guests ] && dom0_args="$dom0_args e2e_only=guests"
 fi
 
@@ -89,16 +94,16 @@ while [ "$attempt" -lt 2 ]; do
 	log=$E2E/console-attempt$attempt.log
 	echo "e2e: boot attempt $attempt (QEMU TCG, Xen 4.17, timeout ${TIMEOUT} s, dom0 userspace within ${BOOT_TIMEOUT} s)"
 	t0=$(now)
-	"$QEMU" -accel tcg -cpu "$CPU" -m 2048 -smp 2 -nographic -no-reboot \
+	"$QEMU" -accel tcg -cpu "$CPU" -m "$MEM" -smp 2 -nographic -no-reboot \
 		-kernel "$E2E/xen.elf" -append "console=com1 dom0_mem=1024M,max:1024M" \
-		-initrd "$E2E/vmlinuz $dom0_args,$E2E/dom0.cpio" \
+		-initrd "$E2E/vmlinuz $dom0_args,$DOM0_CPIO" \
 		> "$log" 2>&1 < /dev/null &
 	qpid=$!
 	if [ "$MODE" = demo ]; then
 		tail -n +1 -f --pid="$qpid" "$log" | tr -d '\r' &
 	else
 		tail -n +1 -f --pid="$qpid" "$log" | tr -d '\r' |
-			grep --line-buffered -E '^E2E (PASS|FAIL|TIME|DOM0-UP|XEN-UP|GUEST|DONE)|^e2e:' | sed -u 's/^/  /' &
+			grep --line-buffered -E '^E2E (PASS|FAIL|TIME|DOM0-UP|XEN-UP|GUEST|BENCH|DONE)|^e2e:' | sed -u 's/^/  /' &
 	fi
 	tpid=$!
 	dom0_up=""
@@ -161,8 +166,8 @@ val() { grep -m1 "^E2E $1 " "$E2E/console.log" | awk '{ print $3 }'; }
 	echo "total_wall_s $T_TOTAL"
 } > "$E2E/timings.txt"
 
-if [ "$MODE" = demo ]; then
-	echo "e2e: demo finished ($outcome) in $T_TOTAL s; console in $E2E/console.log"
+if [ "$MODE" != test ]; then
+	echo "e2e: $MODE finished ($outcome) in $T_TOTAL s; console in $E2E/console.log"
 	[ "$outcome" = exited ] && grep -q '^E2E DONE' "$E2E/console.log"
 	exit $?
 fi

@@ -144,18 +144,18 @@ else
 		timeout 15 xenballoon-monitor > /tmp/e2e/monitor.log 2>&1
 		mrc=$?
 		read_pub
-		hdr=$(grep -m1 'mem-kb' /tmp/e2e/monitor.log)
+		hdr=$(grep -m1 'memtotal' /tmp/e2e/monitor.log)
 		row=$(awk -v d="$DOMID" '$1 == d' /tmp/e2e/monitor.log | head -n 1)
 		# shellcheck disable=SC2086 # split the row into its columns
 		set -- $row
 		mwhy=""
 		[ "$mrc" = 0 ] || mwhy="$mwhy exit $mrc;"
-		echo "$hdr" | grep -q 'id.*mem-kb.*tgt-kb.*commit.*swapin.*swapout.*pgin.*pgout' || mwhy="$mwhy no header;"
+		echo "$hdr" | grep -q 'id.*memtotal.*balloon.*commit.*swapin.*swapout.*pgin.*pgout' || mwhy="$mwhy no header;"
 		if [ -z "$row" ]; then
 			mwhy="$mwhy no row for domain $DOMID;"
 		else
-			between "$2" "$b_mt" "$R_MEMTOTAL" || mwhy="$mwhy mem-kb $2 not MemTotal $R_MEMTOTAL;"
-			between "$3" "$b_st" "$R_ST" || mwhy="$mwhy tgt-kb $3 not selftarget $R_ST;"
+			between "$2" "$b_mt" "$R_MEMTOTAL" || mwhy="$mwhy memtotal $2 not MemTotal $R_MEMTOTAL;"
+			between "$3" "$b_st" "$R_ST" || mwhy="$mwhy balloon $3 not selftarget $R_ST;"
 			between "$4" "$b_co" "$R_COMMIT" || mwhy="$mwhy commit $4 not Committed_AS $b_co..$R_COMMIT;"
 			between "$5" "$b_si" "$R_SWPIN" || mwhy="$mwhy swapin $5 not pswpin $R_SWPIN;"
 			between "$6" "$b_so" "$R_SWPOUT" || mwhy="$mwhy swapout $6 not pswpout $R_SWPOUT;"

@@ -110,13 +110,17 @@ check_vmstat(const char *t, size_t len)
 	int r = vmstat_parse(t, len, &v);
 
 	assert(r == (v.have ? 0 : -1));
-	assert((v.have & ~0x3fu) == 0);
+	assert((v.have & ~0x1ffu) == 0);
 	assert((v.have & VM_PSWPIN) || v.pswpin == 0);
 	assert((v.have & VM_PSWPOUT) || v.pswpout == 0);
 	assert((v.have & VM_PGPGIN) || v.pgpgin == 0);
 	assert((v.have & VM_PGPGOUT) || v.pgpgout == 0);
 	assert((v.have & VM_PGFAULT) || v.pgfault == 0);
 	assert((v.have & VM_PGMAJFAULT) || v.pgmajfault == 0);
+	assert((v.have & VM_REFAULT_ANON) || v.refault_anon == 0);
+	assert((v.have & VM_REFAULT_FILE) || v.refault_file == 0);
+	assert((v.have & VM_REFAULT) || v.refault == 0);
+	assert(v.refault_anon <= VALUE_MAX && v.refault_file <= VALUE_MAX && v.refault <= VALUE_MAX);
 	assert(v.pswpin <= VALUE_MAX && v.pswpout <= VALUE_MAX && v.pgpgin <= VALUE_MAX &&
 	    v.pgpgout <= VALUE_MAX && v.pgfault <= VALUE_MAX && v.pgmajfault <= VALUE_MAX);
 }

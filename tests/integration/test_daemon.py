@@ -698,3 +698,167 @@ def test_systemd_notify_ready_watchdog_reload(guest, slow, opts):
     return "READY=1 after the first write; %d pings, median gap %.0f ms (WATCHDOG_USEC " \
         "400 ms); silent while stopped; RELOADING=1 (MONOTONIC_USEC) then READY=1" % (
             len(pings), med * 1000)
+
+
+# ------------------------------------------------ the pressure goal
+PSI_QUIET = ("some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+             "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")
+OFFSET = 57000            # the balloon stands 57000 kB above MemTotal
+HEADROOM = 32768          # the pressure goal's least headroom
+SETTLED = 100000 + HEADROOM + OFFSET   # 100000 kB in use, nothing to move
+
+
+def set_used(g, used, balloon_kb):
+    """The balloon at balloon_kb (the kernel followed its target), MemTotal
+    below it by the offset, `used` kB of it in use."""
+    total = balloon_kb - OFFSET
+    g.set_balloon(balloon_kb, balloon_kb)
+    g.set_meminfo(total, 20000, available=max(total - used, 1))
+
+
+@pytest.fixture
+def pressure_guest(guest):
+    """pressure_guest(xsd, used, target): selfballooning with the pressure
+    goal, a floor of 64 MB, static-max 600000 kB, /proc/pressure/memory
+    quiet (psi=False: none, a kernel without PSI)."""
+    def make(xsd, used, target, extra="", psi=True):
+        g = guest(xsd, "XENBALLOON_SELF=true\nXENBALLOON_GOAL=pressure\n"
+                  "XENBALLOON_MINMEM=64\n" + extra,
+                  mem_total=target - OFFSET, current=target, static_max=600000)
+        set_used(g, used, target)
+        if psi:
+            os.makedirs(g.path("proc/pressure"), exist_ok=True)
+            g.put("proc/pressure/memory", PSI_QUIET)
+        return g
+    return make
+
+
+def test_pressure_goal_key(xsd, pressure_guest):
+    """XENBALLOON_GOAL=pressure steers to memory in use + headroom (not
+    Committed_AS), half the gap at once while quiet, and publishes PSI,
+    use and goal; a bad value is refused naming the file, line and key;
+    committed keeps the 2009 rule."""
+    g = pressure_guest(xsd, used=100000, target=257000)
+    r = g.run("-n")
+    assert "XENBALLOON_GOAL=pressure\n" in r.stdout, "-n: %r" % r.stdout
+    r = g.run("--once")
+    # goal = 100000 + 32768 + 57000 = 189768; gap 67232, half: 223384
+    assert g.target() == 223384, "pressure: target %s, wanted 223384\n%s" % (
+        g.target(), r.stderr)
+    with xsd.client() as c:
+        pub = [c.read(HOME + "/memory/" + k) for k in ("pressure", "used", "goal")]
+    assert pub == [PSI_QUIET.encode(), b"100000", b"189768"], "published %r" % pub
+    # The 2009 rule on the same guest: Committed_AS 20000 + offset is under
+    # the floor (64 MB + 57000 = 122536): 257000 - 134464/10.
+    g.write_conf("XENBALLOON_SELF=true\nXENBALLOON_GOAL=committed\nXENBALLOON_MINMEM=64\n")
+    set_used(g, 100000, 257000)
+    g.run("--once")
+    assert g.target() == 257000 - (257000 - 122536) // 10, "committed: target %s" % g.target()
+    g.write_conf("XENBALLOON_SELF=true\n\nXENBALLOON_GOAL=senpai\n")
+    r = g.run("-n")
+    want = "%s:4: XENBALLOON_GOAL: \"senpai\" is not a goal" % g.conf
+    assert r.returncode == 1 and want in r.stderr, "bad goal: %d %r" % (r.returncode, r.stderr)
+    return "pressure 257000 -> 223384 kB in one tick; committed -> %d; %s" % (
+        257000 - (257000 - 122536) // 10, r.stderr.strip())
+
+
+def test_pressure_without_psi_falls_back(xsd, pressure_guest, slow, pause):
+    """No /proc/pressure/memory (a kernel without PSI): said once, and the
+    goal works from MemAvailable alone."""
+    g = pressure_guest(xsd, used=100000, target=257000, psi=False)
+    g.start("--interval", "0.1")
+    assert wait_for(lambda: g.target_other_than(257000), 5 * slow), "never moved without PSI"
+    time.sleep(0.5 * pause)
+    g.stop()
+    log = g.logtext()
+    lines = [x for x in log.splitlines() if "no pressure stall information" in x]
+    assert len(lines) == 1, "fallback logged %d times:\n%s" % (len(lines), log[-2000:])
+    assert "proc/pressure/memory" in lines[0] and "No such file" in lines[0], lines[0]
+    return lines[0].split("xenballoond: ")[-1]
+
+
+def test_pressure_grows_within_a_fraction_of_a_second(xsd, pressure_guest, slow):
+    """Use rising, seen at a tick, makes the daemon sample every 250 ms;
+    MemAvailable then falling under the headroom is met by a grow long
+    before the next tick (2 s)."""
+    g = pressure_guest(xsd, used=100000, target=SETTLED)
+    g.start("--interval", str(2 * slow))
+    assert g.wait_log("mode: self", 5 * slow), "no first tick"
+    assert g.target() == SETTLED, "moved when settled: %s" % g.target()
+    set_used(g, 102000, SETTLED)             # a small rise, no move needed
+    assert g.wait_log("sampling every 250 ms", 5 * slow), "never sampled faster"
+    t0 = time.monotonic()
+    set_used(g, 130000, SETTLED)             # MemAvailable 2768 kB
+    ok = wait_for(lambda: g.target_other_than(SETTLED), 2 * slow, 0.002)
+    dt = (time.monotonic() - t0) * 1000
+    g.stop()
+    assert ok, "no grow:\n" + g.logtext()[-2000:]
+    assert dt < 600 * slow, "grew after %.0f ms (limit %d)" % (dt, 600 * slow)
+    # 28000 kB more in use within 250-500 ms: at least 56000 kB/s of
+    # headroom, and as much again for the burst.
+    want = 130000 + 2 * 56000 + OFFSET
+    assert g.target() >= want, "grew to %s, wanted at least %d" % (g.target(), want)
+    return "grew %d -> %d kB %.0f ms after MemAvailable fell (tick 2 s)" % (
+        SETTLED, g.target(), dt)
+
+
+def test_pressure_deadband_settled_guest_writes_nothing(xsd, pressure_guest, slow, pause):
+    """A settled guest whose use wobbles by a few hundred kB writes no
+    balloon target and no xenstore key, tick after tick."""
+    g = pressure_guest(xsd, used=100000, target=SETTLED)
+    g.start("--interval", "0.1")
+    assert g.wait_log("mode: self", 5 * slow), "no first tick"
+    for i in range(20):
+        set_used(g, 100000 + (i % 4) * 300 - 400, SETTLED)
+        mtime = os.stat(g.target_path).st_mtime_ns
+        time.sleep(0.1 * pause)
+        assert os.stat(g.target_path).st_mtime_ns == mtime and g.target() == SETTLED, (
+            "wrote the balloon at wobble %d: %s" % (i, g.target()))
+    with xsd.client() as c:
+        st = c.read(HOME + "/memory/selftarget")
+    g.stop()
+    assert st == str(SETTLED).encode(), "selftarget %r" % st
+    log = g.logtext()
+    assert "pressure: grow" not in log and "pressure: shrink" not in log, (
+        "moved:\n" + log[-2000:])
+    return "20 wobbles of 300-900 kB around %d kB: no write" % SETTLED
+
+
+def test_pressure_shrinks_after_holdoff(xsd, pressure_guest, slow):
+    """After a grow the guest holds its memory for the hold-off (3 s), then
+    gives it back quickly once use has fallen."""
+    g = pressure_guest(xsd, used=100000, target=SETTLED)
+    g.start("--interval", "0.25")
+    assert g.wait_log("mode: self", 5 * slow), "no first tick"
+    set_used(g, 130000, SETTLED)
+    assert wait_for(lambda: g.target_other_than(SETTLED), 2 * slow), "no grow"
+    t_grow = time.monotonic()
+    grown = g.target()
+    set_used(g, 100000, grown)         # the load goes away at once
+    assert wait_for(lambda: g.target_other_than(grown), 8 * slow, 0.01), "never shrank"
+    held = time.monotonic() - t_grow
+    first = g.target()
+    g.stop()
+    assert held >= 2.9, "shrank %.2f s after the grow (hold-off 3 s)" % held
+    assert held < 4.5 * slow, "shrank only %.2f s after the grow" % held
+    assert first < grown, "moved up instead: %d -> %d" % (grown, first)
+    return "grew to %d, held %.2f s, then %d kB" % (grown, held, first)
+
+
+def test_pressure_stall_grows(xsd, pressure_guest, slow):
+    """Tasks stalling for memory (PSI "some" rising) grow a settled guest
+    by its headroom even while MemAvailable looks fine."""
+    g = pressure_guest(xsd, used=100000, target=SETTLED)
+    g.start("--interval", "0.25")
+    assert g.wait_log("mode: self", 5 * slow), "no first tick"
+    total = 0
+    end = time.monotonic() + 3 * slow
+    while time.monotonic() < end and not g.target_other_than(SETTLED):
+        total += 50000              # 50 ms of stall every 100 ms
+        g.put("proc/pressure/memory", "some avg10=9.00 avg60=1.00 avg300=0.20 total=%d\n"
+              "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n" % total)
+        time.sleep(0.1)
+    g.stop()
+    assert g.target_other_than(SETTLED), "no grow on stall:\n" + g.logtext()[-2000:]
+    assert g.target() >= SETTLED + HEADROOM, "grew to %s only" % g.target()
+    return "stall grew %d -> %d kB" % (SETTLED, g.target())

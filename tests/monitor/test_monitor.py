@@ -30,8 +30,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 XS_PY = os.path.join(REPO, "tests", "harness", "xs.py")
 
-HEADER = "id   mem-kb  tgt-kb  commit  swapin swapout    pgin    pgout  preswap  precache"
-LONG_EXTRA = "  dom0-tgt    max-kb  source           name"
+HEADER = "id memtotal balloon  commit  swapin swapout    pgin    pgout  preswap  precache"
+LONG_EXTRA = ("  dom0-tgt    max-kb   used-kb   goal-kb psi-some psi-full"
+              "  source           name")
+LONG_ZEROS = "%10d%10d%9s%9s" % (0, 0, "0.00", "0.00")
 NO_XL = "/nonexistent/xl"
 
 WORKDIR = None   # this run's files (--workdir)
@@ -311,7 +313,8 @@ def test_data_xenballoon_fallback():
                     row(7, 1111, 2222, 3333, 4, 5, 6, 7, 8),
                     row(8, 5000, 4500, 4000, 1, 2, 3, 4, 6)], (
         "rows")
-    srcs = [ln[len(row(0)) + 21:].split()[0] for ln in lines_of(ok_out("-l"))[1:]]
+    srcs = [ln[len(row(0)) + 21 + len(LONG_ZEROS):].split()[0]
+            for ln in lines_of(ok_out("-l"))[1:]]
     assert srcs == ["data/xenballoon", "memory", "mixed"], "-l sources"
 
 
@@ -344,7 +347,8 @@ def test_garbage_values():
         only_safe_bytes(p.stdout, "table %s" % args)
     lines = lines_of(ok_out())
     assert lines[1:] == [row(13), row(14), row(15)], "rows"
-    assert lines_of(ok_out("-l"))[1] == row(13) + "%11d%10d  %-15s  %s" % (0, 0, "memory", "?]0;owned??[2J?[31mevil"), (
+    assert lines_of(ok_out("-l"))[1] == row(13) + "%11d%10d" % (0, 0) + LONG_ZEROS + (
+        "  %-15s  %s" % ("memory", "?]0;owned??[2J?[31mevil")), (
         "sanitized name")
 
 
@@ -502,7 +506,7 @@ def test_default_widths_match_seed():
     assert lines == [HEADER, row(9, 99999999, 9999999, 9999999, 999999, 9999999, 99999999,
                             99999999, 99999999)], (
         "max widths that fit")
-    # one digit more in tgt-kb would touch mem-kb in Xen 3.4's printf:
+    # one digit more in the balloon column would touch memtotal in Xen 3.4's printf:
     # here the column widens and keeps a space
     full_domain(9, 99999999, 12345678, 1, 1, 1, 1, 1, 1)
     lines = lines_of(ok_out())
@@ -518,18 +522,19 @@ def test_long_format():
     XS.mkdir(dom_path(5))
     lines = lines_of(ok_out("-l"))
     assert lines[0] == HEADER + LONG_EXTRA, "-l header"
-    assert lines[1] == row(3, 1000000, 900000, 500000) + "%11d%10d  %-15s  %s" % (
-         1048576, 2097152, "memory", "web1"), (
-        "-l row")
-    assert lines[2] == row(4) + "%11d%10d  %-15s  %s" % (0, 0, "-", "caf??-???x?y" + "z" * 27 + "~"), (
-        "-l sanitized, truncated name")
-    assert lines[3] == row(5) + "%11d%10d  %-15s  %s" % (0, 0, "-", "-"), "-l no name"
+    assert lines[1] == row(3, 1000000, 900000, 500000) + "%11d%10d" % (
+        1048576, 2097152) + LONG_ZEROS + "  %-15s  %s" % ("memory", "web1"), "-l row"
+    assert lines[2] == row(4) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % (
+        "-", "caf??-???x?y" + "z" * 27 + "~"), "-l sanitized, truncated name"
+    assert lines[3] == row(5) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % (
+        "-", "-"), "-l no name"
 
 
 # --- JSON ------------------------------------------------------------------------
 
 FIELDS = ["memtotal_kb", "selftarget_kb", "committed_as_kb", "pswpin", "pswpout", "pgpgin",
-          "pgpgout", "preswap_pages", "precache_pages", "target_kb", "static_max_kb"]
+          "pgpgout", "preswap_pages", "precache_pages", "target_kb", "static_max_kb",
+          "used_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10"]
 
 
 def test_json():
@@ -556,7 +561,7 @@ def test_json():
             assert d[f] is None or (isinstance(d[f], int) and d[f] >= 0), "%s: %r" % (f, d[f])
     d1 = doms[0]
     assert [d1[f] for f in FIELDS] == [1015944, 524288, 345678, 5, 6, 123456, 654321, 12, 11,
-                                  1048576, 2097152], (
+                                  1048576, 2097152, None, None, None, None], (
         "domain 1 values")
     assert (d1["name"], d1["stats_source"]) == ("web1", "memory"), "domain 1 name, source"
     assert doms[1]["name"] == 'q"b\\s\nn\tt\x1b[31m\x00z\ufffd\u00e9\u009b\u2028end', (
@@ -573,6 +578,44 @@ def test_json():
     assert set(doc["host"].values()) == {None}, "host without xl"
     clear_domains()
     assert json.loads(ok_out("--json"))["domains"] == [], "no domains"
+
+
+PSI_TEXT = ("some avg10=1.25 avg60=0.50 avg300=0.10 total=123456\n"
+            "full avg10=0.07 avg60=0.02 avg300=0.00 total=6543\n")
+
+
+def test_pressure_goal_figures():
+    """The pressure goal's figures (used, goal, PSI some/full avg10) in the
+    long table, JSON and Prometheus; garbage in them reads as absent."""
+    clear_domains()
+    put_domain(3, name="web1", meminfo_text=meminfo(466000, 20000), selftarget=250000)
+    XS.write(dom_path(3, "memory/used"), "150000")
+    XS.write(dom_path(3, "memory/goal"), "239768")
+    XS.write(dom_path(3, "memory/pressure"), PSI_TEXT)
+    put_domain(4, name="odd", prefix="data/xenballoon", selftarget=1)
+    XS.write(dom_path(4, "data/xenballoon/used"), "12k")
+    XS.write(dom_path(4, "data/xenballoon/pressure"),
+             "some avg10=101.00 avg60=0 avg300=0 total=1\n\x1b[2J")
+    lines = lines_of(ok_out("-l"))
+    assert lines[1] == row(3, 466000, 250000, 20000) + "%11d%10d%10d%10d%9s%9s  %-15s  %s" % (
+        0, 0, 150000, 239768, "1.25", "0.07", "memory", "web1"), "-l row: %r" % lines[1]
+    assert lines[2] == row(4, tgt=1) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % (
+        "data/xenballoon", "odd"), "-l garbage row: %r" % lines[2]
+    doc = json.loads(ok_out("--json"))
+    d3, d4 = doc["domains"]
+    keys = ("used_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10")
+    assert [d3[f] for f in keys] == [150000, 239768, 1.25, 0.07], "json figures"
+    assert [d4[f] for f in keys] == [None, None, None, None], "json garbage"
+    s = prom_parse_strict(ok_out("--prometheus"))
+    web = (("domid", "3"), ("name", "web1"))
+    got = {k: v for k, v in s.items()
+           if k[1] == web and any(w in k[0] for w in ("used", "goal", "psi"))}
+    assert got == {("xenballoon_guest_used_bytes", web): 150000 * 1024,
+                   ("xenballoon_guest_goal_bytes", web): 239768 * 1024,
+                   ("xenballoon_guest_psi_memory_some_avg10_ratio", web): 0.0125,
+                   ("xenballoon_guest_psi_memory_full_avg10_ratio", web): 0.0007}, got
+    # The short table keeps the seed's ten columns.
+    assert lines_of(ok_out())[0] == HEADER, "short header"
 
 
 # --- Prometheus ------------------------------------------------------------
@@ -600,7 +643,10 @@ def prom_parse_strict(text):
                 fam.name + ": counters end in _total")
         for smp in fam.samples:
             name = smp.name
-            assert smp.value == int(smp.value), "%s: odd value %r" % (name, smp.value)
+            # Counts, pages and bytes are whole; a _ratio (PSI) is 0..1.
+            assert smp.value == int(smp.value) or (
+                name.endswith("_ratio") and 0 <= smp.value <= 1), (
+                "%s: odd value %r" % (name, smp.value))
             # promlint
             assert name == name.lower(), name + ": not snake_case"
             assert (fam.type == "counter") == name.endswith("_total"), (

@@ -74,6 +74,7 @@ assert_cfg_eq(const struct xb_config *a, const struct xb_config *b)
 	ck_assert_uint_eq(a->up_hysteresis, b->up_hysteresis);
 	ck_assert_uint_eq(a->minmem_mb, b->minmem_mb);
 	ck_assert_uint_eq(a->reserve_percent, b->reserve_percent);
+	ck_assert_int_eq(a->goal, b->goal);
 	ck_assert_str_eq(a->maxmem_file, b->maxmem_file);
 	ck_assert_int_eq(a->send_meminfo, b->send_meminfo);
 	ck_assert_int_eq(a->send_vmstat, b->send_vmstat);
@@ -110,6 +111,7 @@ START_TEST(defaults_documented)
 	ck_assert_uint_eq(d.up_hysteresis, 1);
 	ck_assert_uint_eq(d.minmem_mb, 0);
 	ck_assert_uint_eq(d.reserve_percent, 0);
+	ck_assert_int_eq(d.goal, GOAL_COMMITTED);
 	ck_assert_str_eq(d.maxmem_file, "/var/run/xenballoon-maxmem");
 	ck_assert(d.send_meminfo);
 	ck_assert(d.send_vmstat);
@@ -140,6 +142,7 @@ static const char defaults_printed[] =
     "XENBALLOON_AUTO_UPHYSTERESIS=1\n"
     "XENBALLOON_MINMEM=0\n"
     "XENBALLOON_RESERVE_PERCENT=0\n"
+    "XENBALLOON_GOAL=committed\n"
     "XENBALLOON_MAXMEMFILE=/var/run/xenballoon-maxmem\n"
     "XENBALLOON_SEND_MEMINFO=1\n"
     "XENBALLOON_SEND_VMSTAT=1\n"
@@ -189,6 +192,7 @@ START_TEST(print_round_trip)
 	    "XENBALLOON_AUTO_UPHYSTERESIS=2\n"
 	    "XENBALLOON_MINMEM=16777216\n"
 	    "XENBALLOON_RESERVE_PERCENT=90\n"
+	    "XENBALLOON_GOAL=pressure\n"
 	    "XENBALLOON_MAXMEMFILE=/run/xb/maxmem\n"
 	    "XENBALLOON_SEND_MEMINFO=0\n"
 	    "XENBALLOON_SEND_VMSTAT=off\n"
@@ -241,6 +245,7 @@ START_TEST(all_keys_at_once)
 	    "XENBALLOON_AUTO_UPHYSTERESIS=6\n"
 	    "XENBALLOON_MINMEM=256\n"
 	    "XENBALLOON_RESERVE_PERCENT=15\n"
+	    "XENBALLOON_GOAL=pressure\n"
 	    "XENBALLOON_MAXMEMFILE=/var/lib/xenballoon/maxmem\n"
 	    "XENBALLOON_SEND_MEMINFO=0\n"
 	    "XENBALLOON_SEND_VMSTAT=0\n"
@@ -258,6 +263,7 @@ START_TEST(all_keys_at_once)
 	ck_assert_uint_eq(cfg.up_hysteresis, 6);
 	ck_assert_uint_eq(cfg.minmem_mb, 256);
 	ck_assert_uint_eq(cfg.reserve_percent, 15);
+	ck_assert_int_eq(cfg.goal, GOAL_PRESSURE);
 	ck_assert_str_eq(cfg.maxmem_file, "/var/lib/xenballoon/maxmem");
 	ck_assert(!cfg.send_meminfo);
 	ck_assert(!cfg.send_vmstat);
@@ -560,6 +566,21 @@ START_TEST(stats_path_bad)
 	toolong[128] = '\0';
 	snprintf(text, sizeof(text), "XENBALLOON_STATS_PATH=%s\n", toolong);
 	expect_error(text, 1, "XENBALLOON_STATS_PATH", "is not a relative xenstore path");
+}
+END_TEST
+
+START_TEST(goal_values)
+{
+	expect_ok("XENBALLOON_GOAL=pressure\n");
+	ck_assert_int_eq(cfg.goal, GOAL_PRESSURE);
+	expect_ok("XENBALLOON_GOAL=\"committed\"\n");
+	ck_assert_int_eq(cfg.goal, GOAL_COMMITTED);
+	ck_assert_str_eq(config_goal_name(GOAL_PRESSURE), "pressure");
+	ck_assert_str_eq(config_goal_name(GOAL_COMMITTED), "committed");
+	expect_error("XENBALLOON_GOAL=Pressure\n", 1, "XENBALLOON_GOAL",
+	    "\"Pressure\" is not a goal (use pressure or committed)");
+	expect_error("\nXENBALLOON_GOAL=\n", 2, "XENBALLOON_GOAL", "\"\" is not a goal");
+	expect_error("XENBALLOON_GOAL=psi\n", 1, "XENBALLOON_GOAL", "\"psi\" is not a goal");
 }
 END_TEST
 
@@ -1043,6 +1064,7 @@ config_suite(void)
 	tcase_add_test(tc, path_keys);
 	tcase_add_test(tc, stats_path_good);
 	tcase_add_test(tc, stats_path_bad);
+	tcase_add_test(tc, goal_values);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("syntax");

@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""The table of `make bench-policy`, from the guests' console logs.
+
+Reads E2E_DIR/bp-RUN-POLICY.log (one guest each: the trace's phases,
+"P NAME START_MS END_MS WORK", and the samples, "S t_ms target_kb ...",
+see bench/policy/polbench.c) and E2E_DIR/console.log ("E2E BENCH" lines),
+prints a markdown table, one row per policy per run, and a targets block
+for the pressure goal, and writes them to OUT/table.md; the logs are
+copied to OUT.
+"""
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import sys
+
+NAMES = {
+    "static": "no daemon (static 512 MB)",
+    "2009": "2009 rule (XENBALLOON_SELF=true)",
+    "kernel": "kernel successor (interval 5, down 8, reserve 10 %)",
+    "qubes": "Qubes-like (1.3 x used; bench-only controller)",
+    "pressure": "pressure goal (XENBALLOON_GOAL=pressure)",
+}
+ALLOC_PHASES = ["ramp", "burst1", "burst2", "burst3", "slab"]
+FIELDS = ["t_ms", "target_kb", "current_kb", "memtotal_kb", "memavail_kb", "committed_kb",
+          "swapused_kb", "psi_some_us", "psi_full_us", "pswpin", "pswpout", "pgmajfault",
+          "refault", "oom_kill"]
+# A burst's pressure starts when the PSI "some" total moves, or when
+# MemAvailable falls under this (near the kernel's reclaim watermarks; a
+# guest sized tightly sits at some tens of MB without stalling).
+PRESSURE_AVAIL_KB = 16 * 1024
+
+
+def parse_log(path):
+    """phases {name: (start_ms, end_ms, work)}, samples [dict], extras {}."""
+    phases, samples, extra = {}, [], {"daemon": [], "trace_err": []}
+    inside = False
+    with open(path, errors="replace") as f:
+        for line in f:
+            w = line.split()
+            if not w:
+                continue
+            if w[0] == "BP-BEGIN":
+                inside = True
+                continue
+            if w[0] == "BP-END":
+                inside = False
+                continue
+            if w[0] == "BP-RESULT":
+                extra["result"] = " ".join(w[3:])
+                continue
+            if not inside:
+                continue
+            if w[0] == "P" and len(w) >= 5:
+                phases[w[1]] = (int(w[2]), int(w[3]), w[4])
+            elif w[0] == "S" and len(w) == len(FIELDS) + 1:
+                try:
+                    samples.append(dict(zip(FIELDS, (int(x) for x in w[1:]))))
+                except ValueError:
+                    extra.setdefault("bad_lines", 0)
+                    extra["bad_lines"] = extra.get("bad_lines", 0) + 1
+            elif w[0] == "X" and len(w) >= 2:
+                if w[1] in ("daemon", "trace_err"):
+                    extra[w[1]].append(" ".join(w[2:]))
+                elif len(w) >= 3:
+                    extra[w[1]] = w[2]
+    return phases, samples, extra
+
+
+def delta(win, key):
+    return win[-1][key] - win[0][key]
+
+
+def measure(phases, samples, period_ms):
+    t0, t1 = phases["start"][0], phases["end"][1]
+    # The samples around the trace: one before its start, one after its end.
+    before = [s for s in samples if s["t_ms"] <= t0]
+    after = [s for s in samples if s["t_ms"] >= t1]
+    win = before[-1:] + [s for s in samples if t0 < s["t_ms"] < t1] + after[:1]
+    m = {"wall_s": (t1 - t0) / 1000.0, "samples": len(win)}
+    mbs = 0.0
+    for a, b in zip(win, win[1:]):
+        dt = (b["t_ms"] - a["t_ms"]) / 1000.0
+        mbs += dt * (a["current_kb"] + b["current_kb"]) / 2 / 1024
+    span = (win[-1]["t_ms"] - win[0]["t_ms"]) / 1000.0
+    m["mbs"] = mbs
+    m["mean_mb"] = mbs / span if span > 0 else 0
+    m["min_avail_mb"] = min(s["memavail_kb"] for s in win) / 1024
+    m["psi_some_ms"] = delta(win, "psi_some_us") / 1000
+    m["psi_full_ms"] = delta(win, "psi_full_us") / 1000
+    m["full_pct"] = 100.0 * m["psi_full_ms"] / 1000 / m["wall_s"]
+    for k in ("pswpin", "pswpout", "pgmajfault", "refault", "oom_kill"):
+        m[k] = delta(win, k)
+    m["moved_mb"] = sum(abs(b["target_kb"] - a["target_kb"]) for a, b in zip(win, win[1:])) / 1024
+    m["phase_ms"] = {p: phases[p][1] - phases[p][0] for p in ALLOC_PHASES if p in phases}
+    # Mean memory held during each phase (what the policy did there).
+    m["phase_mean_mb"] = {}
+    for name, (a, b, _) in phases.items():
+        inwin = [s["current_kb"] for s in samples if a <= s["t_ms"] <= b]
+        if inwin and name not in ("start", "end"):
+            m["phase_mean_mb"][name] = statistics.mean(inwin) / 1024
+    # Burst response: each pressure episode of a burst (PSI "some" starts
+    # rising, or MemAvailable drops under PRESSURE_AVAIL_KB) -> the
+    # balloon's next growth.
+    resp = []
+    for b in ("burst1", "burst2", "burst3"):
+        if b not in phases:
+            continue
+        a, e, _ = phases[b]
+        e += 2000  # the burst is held 2 s
+        ws = [s for s in samples if a - period_ms <= s["t_ms"] <= e]
+        starts = []
+        was = False
+        for x, y in zip(ws, ws[1:]):
+            now = y["psi_some_us"] > x["psi_some_us"] or y["memavail_kb"] < PRESSURE_AVAIL_KB
+            if now and not was and y["t_ms"] >= a:
+                starts.append(y["t_ms"])
+            was = now
+        if not starts:
+            resp.append(("no-pressure", None))
+        for tp in starts:
+            tg = None
+            for x, y in zip(samples, samples[1:]):
+                if y["t_ms"] < tp - period_ms:
+                    continue
+                if y["t_ms"] > e + 3000:
+                    break
+                if y["current_kb"] > x["current_kb"] + 1024:
+                    tg = y["t_ms"]
+                    break
+            resp.append(("grew", max(0, tg - tp)) if tg is not None else ("never", None))
+    m["bursts"] = resp
+    return m
+
+
+def burst_text(resp):
+    ms = [v for k, v in resp if k == "grew"]
+    never = sum(1 for k, _ in resp if k == "never")
+    calm = sum(1 for k, _ in resp if k == "no-pressure")
+    parts = []
+    if ms:
+        parts.append("%d / %d (%d episodes)" % (statistics.median(ms), max(ms), len(ms)))
+    if never:
+        parts.append("%d never grew" % never)
+    if calm:
+        parts.append("%d no pressure" % calm)
+    return ", ".join(parts) if parts else "-"
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            mem_gib = int(f.readline().split()[1]) / 1024 / 1024
+        load = open("/proc/loadavg").read().split()[:3]
+    except OSError:
+        mem_gib, load = 0, ["?"] * 3
+    return "%s, %d CPUs, %.0f GiB RAM, Linux %s; load average %s at the end" % (
+        model, os.cpu_count() or 0, mem_gib, platform.release(), " ".join(load))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--e2e", default="build/e2e")
+    ap.add_argument("--out", default="build/bench-policy")
+    ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--policies", default="static,2009,kernel,qubes,pressure")
+    ap.add_argument("--period-ms", type=int, default=250)
+    a = ap.parse_args()
+    policies = [p for p in a.policies.split(",") if p]
+    os.makedirs(a.out, exist_ok=True)
+
+    outcomes = {}
+    console = os.path.join(a.e2e, "console.log")
+    if os.path.exists(console):
+        with open(console, errors="replace") as f:
+            for line in f:
+                w = line.split()
+                if len(w) >= 6 and w[0] == "E2E" and w[1] == "BENCH":
+                    outcomes[(w[2], w[3])] = (w[4], w[5])
+
+    res = {}
+    notes = []
+    for r in range(1, a.runs + 1):
+        for p in policies:
+            path = os.path.join(a.e2e, "bp-%d-%s.log" % (r, p))
+            key = (r, p)
+            if not os.path.exists(path):
+                oc = outcomes.get((str(r), p), ("did-not-run", "0"))[0]
+                res[key] = ("missing", oc.replace("_", " "))
+                continue
+            shutil.copy(path, os.path.join(a.out, os.path.basename(path)))
+            phases, samples, extra = parse_log(path)
+            result = extra.get("result", "no result line")
+            if result.startswith("unavailable"):
+                res[key] = ("unavailable", result[len("unavailable "):])
+                continue
+            if "start" not in phases or "end" not in phases or len(samples) < 10:
+                oc = outcomes.get((str(r), p), ("?", "0"))
+                res[key] = ("missing", "incomplete log (%s after %s s; %d samples)" % (
+                    oc[0].replace("_", " "), oc[1], len(samples)))
+                continue
+            m = measure(phases, samples, a.period_ms)
+            m["extra"] = extra
+            want = extra.get("lines")
+            got = len(phases) + len(samples) + 1  # + the H line
+            if want is not None and int(want) != got:
+                notes.append("run %d %s: %s lines printed, %d read (console lost some)" % (r, p, want, got))
+            if extra.get("trace_rc", "0") != "0":
+                notes.append("run %d %s: the trace exited %s: %s" % (
+                    r, p, extra.get("trace_rc"), "; ".join(extra["trace_err"])))
+            res[key] = ("ok", m)
+
+    hdr = ["run", "policy", "mean MB held", "MB·s", "lowest MemAvailable MB", "PSI some ms",
+           "PSI full ms (% of wall)", "swap-ins / outs", "major faults", "refaults", "OOM kills",
+           "ramp x", "bursts x", "slab x", "allocating x", "balloon moved MB",
+           "burst response ms p50 / max", "wall s"]
+    rows = []
+    for r in range(1, a.runs + 1):
+        st = res.get((r, "static"))
+        base = st[1]["phase_ms"] if st and st[0] == "ok" else None
+        for p in policies:
+            kind, m = res[(r, p)]
+            if kind != "ok":
+                rows.append([str(r), NAMES.get(p, p), "not available: " + m] + [""] * (len(hdr) - 3))
+                continue
+
+            def ratio(names):
+                if not base or any(n not in base or n not in m["phase_ms"] for n in names):
+                    return None
+                return sum(m["phase_ms"][n] for n in names) / max(1, sum(base[n] for n in names))
+
+            def rt(names):
+                x = ratio(names)
+                return "-" if x is None else "%.2f" % x
+            m["alloc_ratio"] = ratio(ALLOC_PHASES)
+            rows.append([str(r), NAMES.get(p, p), "%.0f" % m["mean_mb"], "%.0f" % m["mbs"],
+                         "%.0f" % m["min_avail_mb"], "%.0f" % m["psi_some_ms"],
+                         "%.0f (%.2f %%)" % (m["psi_full_ms"], m["full_pct"]),
+                         "%d / %d" % (m["pswpin"], m["pswpout"]), str(m["pgmajfault"]),
+                         str(m["refault"]), str(m["oom_kill"]), rt(["ramp"]),
+                         rt(["burst1", "burst2", "burst3"]), rt(["slab"]), rt(ALLOC_PHASES),
+                         "%.0f" % m["moved_mb"], burst_text(m["bursts"]), "%.1f" % m["wall_s"]])
+
+    def md(h, rs):
+        w = [max(len(h[i]), *(len(x[i]) for x in rs)) if rs else len(h[i]) for i in range(len(h))]
+        out = ["| " + " | ".join(h[i].ljust(w[i]) for i in range(len(h))) + " |",
+               "|" + "|".join("-" * (w[i] + 2) for i in range(len(h))) + "|"]
+        out += ["| " + " | ".join(x[i].ljust(w[i]) for i in range(len(h))) + " |" for x in rs]
+        return "\n".join(out)
+
+    lines = ["# make bench-policy, %s" % datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "",
+             md(hdr, rows), ""]
+
+    # What each policy held in each phase (mean MB of current_kb).
+    order = ["idle", "ramp", "hold", "burst1", "gap1", "burst2", "gap2", "burst3", "gap3",
+             "quiet", "slab", "slab-free", "tail"]
+    ph_rows = []
+    for r in range(1, a.runs + 1):
+        for p in policies:
+            kind, m = res[(r, p)]
+            if kind == "ok":
+                ph_rows.append([str(r), p] + ["%.0f" % m["phase_mean_mb"][n] if n in m["phase_mean_mb"]
+                                              else "-" for n in order])
+    if ph_rows:
+        lines += ["Mean MB held (the balloon's current_kb) in each phase of the trace:", "",
+                  md(["run", "policy"] + order, ph_rows), ""]
+
+    # Targets for the pressure goal, against the other rows of the same run.
+    lines.append("Targets for the pressure goal (each run against its own rows):")
+    for r in range(1, a.runs + 1):
+        kind, m = res.get((r, "pressure"), ("missing", "not in BENCH_POLICIES"))
+        if kind != "ok":
+            lines.append("- run %d: pressure goal not available (%s)" % (r, m))
+            continue
+
+        def other(p):
+            k = res.get((r, p))
+            return k[1] if k and k[0] == "ok" else None
+
+        def verdict(ok):
+            return "met" if ok else "**not met**"
+        lines.append("- run %d:" % r)
+        lines.append("  - OOM kills %d: %s" % (m["oom_kill"], verdict(m["oom_kill"] == 0)))
+        if m.get("alloc_ratio") is None:
+            lines.append("  - allocating phases vs static: no static row in this run")
+        else:
+            lines.append("  - allocating phases %.2f x static (<= 1.15): %s" % (
+                m["alloc_ratio"], verdict(m["alloc_ratio"] <= 1.15)))
+        lines.append("  - PSI full %.0f ms of %.1f s = %.2f %% (< 0.5 %%): %s" % (
+            m["psi_full_ms"], m["wall_s"], m["full_pct"], verdict(m["full_pct"] < 0.5)))
+        for p, test, text in (("kernel", lambda x, y: x <= 0.9 * y, "at least 10 % below"),
+                              ("qubes", lambda x, y: x < y, "below"),
+                              ("2009", lambda x, y: x <= 1.1 * y, "at most 10 % above")):
+            o = other(p)
+            if o is None:
+                lines.append("  - mean held vs %s: no %s row in this run" % (p, p))
+            else:
+                lines.append("  - mean held %.0f MB vs %s %.0f MB (%+.1f %%; %s): %s" % (
+                    m["mean_mb"], p, o["mean_mb"], 100.0 * (m["mean_mb"] / o["mean_mb"] - 1), text,
+                    verdict(test(m["mean_mb"], o["mean_mb"]))))
+        ms = [v for k, v in m["bursts"] if k == "grew"]
+        never = sum(1 for k, _ in m["bursts"] if k == "never")
+        ok = never == 0 and all(v <= 1000 for v in ms)
+        lines.append("  - burst response %s (growth within 1000 ms of pressure): %s" % (
+            burst_text(m["bursts"]), verdict(ok)))
+    lines.append("")
+    lines.append("Burst response: for each pressure episode in a burst (from the sample where PSI "
+                 "some starts rising or MemAvailable falls under %d MB), the time to the first sample "
+                 "where current_kb grew by more than 1 MB (0: growth came first); p50 / max over the "
+                 "run's episodes; resolution one sample, %d ms. x: the phase's time over "
+                 "the static guest's in the same run. Swap, faults, refaults: pages/events over "
+                 "the trace, from /proc/vmstat." % (PRESSURE_AVAIL_KB // 1024, a.period_ms))
+    for r in range(1, a.runs + 1):
+        st = res.get((r, "static"))
+        if st and st[0] == "ok":
+            lines.append("Static guest, run %d: %s (seconds)." % (r, ", ".join(
+                "%s %.1f" % (n, st[1]["phase_ms"][n] / 1000) for n in ALLOC_PHASES if n in st[1]["phase_ms"])))
+    for n in notes:
+        lines.append("Note: " + n)
+    lines.append("Machine: " + machine() + "; the e2e machine under QEMU TCG (guest timings "
+                 "depend on the host's load: the machine is shared).")
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(a.out, "table.md"), "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+    ok = [k for k, v in res.items() if v[0] == "ok"]
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

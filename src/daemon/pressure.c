@@ -1,0 +1,253 @@
+/* pressure.c - the pressure-aware selfballooning goal, free of I/O.
+ *
+ * The 2009 goal, Committed_AS, misses every page the kernel uses
+ * without committing it (slab, page tables, a compressed swap's own
+ * store): a guest held there thrashes. This goal starts instead from
+ * the memory really in use, MemTotal - MemAvailable, and adds a
+ * headroom sized by how fast that use grew recently: the fastest rise
+ * seen in the last PRESSURE_WINDOW_MS, times the time it takes us to
+ * react (PRESSURE_HORIZON_MS), never less than a minimum. Then, as
+ * senpai does with PSI, the two moves are asymmetric:
+ *
+ *   grow at once, and generously (to the goal plus one more horizon of
+ *   growth), when MemAvailable falls under the headroom or tasks start
+ *   to stall for memory;
+ *
+ *   shrink quickly while it is safe (no stall, no refaults or swap-ins,
+ *   use not rising, even slowly, over the last 2 s, a few seconds after
+ *   the last grow): half the gap a second, so free memory goes back
+ *   within seconds; an eighth while a little stall shows; not at all
+ *   above PRESSURE_STALL_STOP_PPM.
+ *
+ * A move smaller than the deadband is not made, so a settled guest
+ * stops writing the balloon. Targets stay within the floor and the
+ * maximum of policy_decide. The caller samples again after
+ * next_sample_ms while use rises, so a burst is met within a fraction
+ * of a second rather than at the next tick.
+ */
+#include "pressure.h"
+
+static uint64_t
+sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t
+sub0(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+void
+pressure_init(struct pressure_state *st)
+{
+	*st = (struct pressure_state){ 0 };
+}
+
+const char *
+pressure_action_name(enum pressure_action a)
+{
+	switch (a) {
+	case PRESSURE_GROW:
+		return "grow";
+	case PRESSURE_SHRINK:
+		return "shrink";
+	case PRESSURE_HOLD:
+	default:
+		return "hold";
+	}
+}
+
+static void
+ring_push(struct pressure_state *st, uint64_t t_ms, uint64_t used_kb)
+{
+	if (st->count > 0)
+		st->head = (st->head + 1) % PRESSURE_RING;
+	st->ring[st->head] = (struct pressure_sample){ t_ms, used_kb };
+	if (st->count < PRESSURE_RING)
+		st->count++;
+}
+
+/* The fastest rise of use between two successive samples of the
+ * window, in kB a second. Intervals shorter than a fast sample count
+ * as one, so two readings close together do not make a huge rate. */
+static uint64_t
+window_rate(const struct pressure_state *st, uint64_t now_ms)
+{
+	uint64_t best = 0;
+
+	for (unsigned i = 0; i + 1 < st->count; i++) {
+		const struct pressure_sample *a =
+		    &st->ring[(st->head + PRESSURE_RING - i - 1) % PRESSURE_RING];
+		const struct pressure_sample *b =
+		    &st->ring[(st->head + PRESSURE_RING - i) % PRESSURE_RING];
+		uint64_t dt = sub0(b->t_ms, a->t_ms), r;
+
+		if (sub0(now_ms, b->t_ms) > PRESSURE_WINDOW_MS)
+			break;
+		if (b->used_kb <= a->used_kb)
+			continue;
+		if (dt < PRESSURE_FAST_SAMPLE_MS)
+			dt = PRESSURE_FAST_SAMPLE_MS;
+		r = (b->used_kb - a->used_kb) * 1000 / dt;
+		if (r > best)
+			best = r;
+	}
+	return best;
+}
+
+/* Whether use rose by PRESSURE_RISE_KB or more within the last
+ * PRESSURE_GROWING_MS, from the lowest reading of that time to now: an
+ * allocation too slow to rise by that much between two samples. */
+static bool
+growing(const struct pressure_state *st, uint64_t now_ms, uint64_t used_kb)
+{
+	uint64_t low = used_kb;
+
+	for (unsigned i = 1; i < st->count; i++) {
+		const struct pressure_sample *a =
+		    &st->ring[(st->head + PRESSURE_RING - i) % PRESSURE_RING];
+
+		if (sub0(now_ms, a->t_ms) > PRESSURE_GROWING_MS)
+			break;
+		if (a->used_kb < low)
+			low = a->used_kb;
+	}
+	return used_kb >= sat_add(low, PRESSURE_RISE_KB);
+}
+
+/* Stall and refaults since the previous sample. */
+static void
+rates(struct pressure_state *st, const struct pressure_in *in, struct pressure_out *out)
+{
+	uint64_t dt = st->have_prev ? sub0(in->now_ms, st->prev_ms) : 0;
+
+	if (dt > 0 && in->have_psi && st->prev_had_psi && in->some_us >= st->prev_some_us) {
+		uint64_t ppm = (in->some_us - st->prev_some_us) * 1000 / dt;
+
+		out->stall_ppm = ppm > 1000000 ? 1000000 : (unsigned)ppm;
+	}
+	if (dt > 0 && in->have_refaults && st->prev_had_refault &&
+	    in->refault_pages >= st->prev_refault_pages)
+		out->refault_pages_s = (in->refault_pages - st->prev_refault_pages) * 1000 / dt;
+	st->have_prev = true;
+	st->prev_ms = in->now_ms;
+	st->prev_had_psi = in->have_psi;
+	st->prev_some_us = in->some_us;
+	st->prev_had_refault = in->have_refaults;
+	st->prev_refault_pages = in->refault_pages;
+}
+
+void
+pressure_decide(struct pressure_state *st, const struct pressure_in *in,
+		struct pressure_out *out)
+{
+	const struct policy_out *b = in->bounds;
+	uint64_t avail = in->mem_available_kb, prev_used = 0, burst_kb, gap;
+	bool rising, had_sample = st->count > 0;
+
+	*out = (struct pressure_out){ .action = PRESSURE_HOLD, .why = "settled" };
+	if (avail > in->mem_total_kb)
+		avail = in->mem_total_kb;
+	out->used_kb = in->mem_total_kb - avail;
+	if (had_sample)
+		prev_used = st->ring[st->head].used_kb;
+	ring_push(st, in->now_ms, out->used_kb);
+	rates(st, in, out);
+	rising = had_sample && out->used_kb >= sat_add(prev_used, PRESSURE_RISE_KB);
+
+	out->rate_kb_s = window_rate(st, in->now_ms);
+	burst_kb = out->rate_kb_s * PRESSURE_HORIZON_MS / 1000;
+	out->headroom_kb = burst_kb > PRESSURE_MIN_HEADROOM_KB ? burst_kb :
+	    PRESSURE_MIN_HEADROOM_KB;
+	out->goal_kb = policy_clamp(b,
+	    sat_add(sat_add(out->used_kb, out->headroom_kb), b->offset_kb));
+	out->deadband_kb = in->target_kb / PRESSURE_DEADBAND_DIV;
+	if (out->deadband_kb < PRESSURE_DEADBAND_MIN_KB)
+		out->deadband_kb = PRESSURE_DEADBAND_MIN_KB;
+	out->new_kb = in->target_kb;
+	/* Watch closely while use rises and just after a grow; a settled
+	 * guest, even one a little under its headroom, waits for the tick. */
+	out->next_sample_ms = rising ? PRESSURE_FAST_SAMPLE_MS : 0;
+
+	/* Grow: the headroom is running out, or tasks stall. */
+	if (avail < out->headroom_kb || out->stall_ppm >= PRESSURE_STALL_GROW_PPM) {
+		uint64_t want = sat_add(out->goal_kb, burst_kb);
+
+		if (out->stall_ppm >= PRESSURE_STALL_GROW_PPM) {
+			uint64_t more = sat_add(in->target_kb, out->headroom_kb);
+
+			if (more > want)
+				want = more;
+		}
+		want = policy_clamp(b, want);
+		out->why = out->stall_ppm >= PRESSURE_STALL_GROW_PPM ? "stall" :
+		    "low MemAvailable";
+		/* Small moves wait, unless half the headroom is gone. */
+		if (want > in->target_kb && (want - in->target_kb >= out->deadband_kb ||
+		    avail < out->headroom_kb / 2 || out->stall_ppm >= PRESSURE_STALL_GROW_PPM)) {
+			out->action = PRESSURE_GROW;
+			out->new_kb = want;
+			out->write = true;
+			out->next_sample_ms = PRESSURE_FAST_SAMPLE_MS;
+			st->last_grow_ms = in->now_ms;
+			st->grown = true;
+		}
+		return;
+	}
+
+	/* Below the floor (dom0 or the kernel put it there): back up. */
+	if (in->target_kb < b->floor_kb) {
+		out->action = PRESSURE_GROW;
+		out->why = "below the floor";
+		out->new_kb = out->goal_kb;
+		out->write = true;
+		return;
+	}
+	/* Shrink, only while it is safe. */
+	if (in->target_kb <= out->goal_kb) {
+		out->why = "at the goal";
+		return;
+	}
+	gap = in->target_kb - out->goal_kb;
+	if (rising || growing(st, in->now_ms, out->used_kb)) {
+		out->why = "use rising";
+		return;
+	}
+	if (out->stall_ppm > PRESSURE_STALL_STOP_PPM) {
+		out->why = "stall";
+		return;
+	}
+	if (out->refault_pages_s > PRESSURE_REFAULT_QUIET_PAGES_S) {
+		out->why = "refaults";
+		return;
+	}
+	if (st->grown && sub0(in->now_ms, st->last_grow_ms) < PRESSURE_HOLDOFF_MS) {
+		out->why = "hold-off after a grow";
+		return;
+	}
+	if (st->shrunk && sub0(in->now_ms, st->last_shrink_ms) < PRESSURE_SHRINK_EVERY_MS) {
+		out->why = "shrunk less than a second ago";
+		return;
+	}
+	if (gap < out->deadband_kb) {
+		out->why = "within the deadband";
+		return;
+	}
+	gap = out->stall_ppm <= PRESSURE_STALL_QUIET_PPM ? (gap + 1) / 2 : gap / 8;
+	if (gap < out->deadband_kb)
+		gap = out->deadband_kb;
+	out->new_kb = policy_clamp(b, sub0(in->target_kb, gap) < out->goal_kb ? out->goal_kb :
+	    in->target_kb - gap);
+	if (out->new_kb >= in->target_kb) {
+		out->new_kb = in->target_kb;
+		out->why = "at the floor";
+		return;
+	}
+	out->action = PRESSURE_SHRINK;
+	out->why = out->stall_ppm <= PRESSURE_STALL_QUIET_PPM ? "quiet" : "little stall";
+	out->write = true;
+	st->last_shrink_ms = in->now_ms;
+	st->shrunk = true;
+}

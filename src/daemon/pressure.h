@@ -1,0 +1,98 @@
+/* pressure.h - the pressure-aware selfballooning goal
+ * (XENBALLOON_GOAL=pressure): size the guest by the memory it really
+ * uses plus a headroom learnt from how fast that use grows, grow at
+ * once when the headroom runs out or tasks stall for memory, give
+ * memory back quickly while nothing stalls. Pure: no I/O, the caller
+ * brings the clock and the readings, and writes the decision.
+ *
+ * Balloon figures (goal_kb, new_kb, the bounds) are in balloon units;
+ * used_kb, headroom_kb and MemAvailable are the guest's own (MemTotal
+ * side). The two differ by offset_kb = current_kb - MemTotal.
+ */
+#ifndef XB_PRESSURE_H
+#define XB_PRESSURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+/* Tunables, one home each. */
+#define PRESSURE_FAST_SAMPLE_MS 250u   /* sampling while use rises */
+#define PRESSURE_WINDOW_MS 10000u      /* growth remembered this long */
+#define PRESSURE_HORIZON_MS 1000u      /* headroom = growth rate x this */
+#define PRESSURE_MIN_HEADROOM_KB 32768u /* ... and never less than this */
+#define PRESSURE_HOLDOFF_MS 3000u      /* no shrinking this long after a grow */
+#define PRESSURE_SHRINK_EVERY_MS 1000u /* at most one shrink step a second */
+#define PRESSURE_DEADBAND_MIN_KB 4096u /* moves smaller than this, or 1/64 */
+#define PRESSURE_DEADBAND_DIV 64u      /*   of the target, are not made */
+#define PRESSURE_RISE_KB 1024u         /* use rising: at least this per sample */
+#define PRESSURE_GROWING_MS 2000u      /* no shrinking while use rose this much
+					* (RISE_KB) within this long: a slow
+					* allocation is still an allocation */
+/* Stall ("some" PSI time) over the last interval, parts per million. */
+#define PRESSURE_STALL_QUIET_PPM 100u  /* at most: shrink fast (1/2 of the gap) */
+#define PRESSURE_STALL_STOP_PPM 1000u  /* above: no shrinking (0.1 %) */
+#define PRESSURE_STALL_GROW_PPM 5000u  /* at least: grow (0.5 %) */
+/* Refaults and swap-ins, pages a second, above which we do not shrink. */
+#define PRESSURE_REFAULT_QUIET_PAGES_S 64u
+
+#define PRESSURE_RING 64
+
+struct pressure_sample {
+	uint64_t t_ms;
+	uint64_t used_kb;
+};
+
+struct pressure_state {
+	struct pressure_sample ring[PRESSURE_RING];
+	unsigned head, count;      /* ring[head] is the newest */
+	bool have_prev;            /* the counters below hold a reading */
+	uint64_t prev_ms;
+	uint64_t prev_some_us;
+	uint64_t prev_refault_pages;
+	bool prev_had_psi, prev_had_refault;
+	uint64_t last_grow_ms;
+	bool grown;                /* last_grow_ms is set */
+	uint64_t last_shrink_ms;
+	bool shrunk;               /* last_shrink_ms is set */
+};
+
+struct pressure_in {
+	uint64_t now_ms;             /* monotonic */
+	uint64_t mem_total_kb;       /* MemTotal */
+	uint64_t mem_available_kb;   /* MemAvailable */
+	uint64_t target_kb;          /* the balloon's present target */
+	const struct policy_out *bounds; /* offset, floor and maximum */
+	bool have_psi;               /* some_us is a reading */
+	uint64_t some_us;            /* PSI memory "some" total */
+	bool have_refaults;          /* refault_pages is a reading */
+	uint64_t refault_pages;      /* workingset refaults + pswpin, totals */
+};
+
+enum pressure_action { PRESSURE_HOLD, PRESSURE_GROW, PRESSURE_SHRINK };
+
+struct pressure_out {
+	uint64_t used_kb;            /* MemTotal - MemAvailable */
+	uint64_t rate_kb_s;          /* fastest growth of use in the window */
+	uint64_t headroom_kb;
+	uint64_t goal_kb;            /* used + headroom, balloon units, clamped */
+	uint64_t new_kb;             /* the target to write (when write) */
+	uint64_t deadband_kb;
+	unsigned stall_ppm;          /* some stall over the last interval */
+	uint64_t refault_pages_s;    /* over the last interval */
+	enum pressure_action action;
+	bool write;
+	const char *why;             /* a few words for the logs */
+	unsigned next_sample_ms;     /* sample again this soon; 0 = next tick */
+};
+
+void pressure_init(struct pressure_state *st);
+
+/* One sample: update st and decide. */
+void pressure_decide(struct pressure_state *st, const struct pressure_in *in,
+		     struct pressure_out *out);
+
+const char *pressure_action_name(enum pressure_action a);
+
+#endif

@@ -1,0 +1,415 @@
+/* test_pressure.c - the pressure-aware goal, sample by sample.
+ *
+ * A 512 MB guest: MemTotal 466000 kB, the balloon 57000 kB above it
+ * (offset), floor 160000 kB and maximum 786432 kB in balloon units.
+ * Expected numbers are worked out beside each assertion.
+ */
+#include "pressure.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#define OFFSET 57000u
+
+static struct policy_out bounds = {
+	.offset_kb = OFFSET, .floor_kb = 160000, .max_kb = 786432,
+};
+
+struct sim {
+	struct pressure_state st;
+	struct pressure_in in;
+	struct pressure_out out;
+};
+
+static void
+sim_init(struct sim *s, uint64_t target_kb)
+{
+	pressure_init(&s->st);
+	s->in = (struct pressure_in){
+		.now_ms = 100000, .target_kb = target_kb,
+		.bounds = &bounds, .have_psi = true, .have_refaults = true,
+	};
+}
+
+/* One sample at now + dt_ms with this much in use; a write is applied
+ * to the target at once, as the balloon would. */
+static void
+step(struct sim *s, uint64_t dt_ms, uint64_t used_kb)
+{
+	s->in.now_ms += dt_ms;
+	s->in.mem_total_kb = s->in.target_kb - s->in.bounds->offset_kb;
+	s->in.mem_available_kb = s->in.mem_total_kb > used_kb ? s->in.mem_total_kb - used_kb : 0;
+	pressure_decide(&s->st, &s->in, &s->out);
+	if (s->out.write)
+		s->in.target_kb = s->out.new_kb;
+}
+
+START_TEST(settled_guest_writes_nothing)
+{
+	struct sim s;
+
+	/* used 100000 + headroom 32768 + offset 57000 = 189768 */
+	sim_init(&s, 189768);
+	for (int i = 0; i < 100; i++) {
+		step(&s, 1000, 100000 + (uint64_t)(i % 3) * 300);  /* jitter of 300-600 kB */
+		ck_assert_msg(!s.out.write, "sample %d wrote %llu (%s)", i,
+		    (unsigned long long)s.out.new_kb, s.out.why);
+		ck_assert_uint_eq(s.out.next_sample_ms, 0);
+	}
+	ck_assert_uint_eq(s.out.headroom_kb, PRESSURE_MIN_HEADROOM_KB);
+	ck_assert_uint_eq(s.out.goal_kb, 189768);
+	ck_assert_int_eq(s.out.action, PRESSURE_HOLD);
+}
+END_TEST
+
+START_TEST(grow_at_once_on_low_available)
+{
+	struct sim s;
+
+	sim_init(&s, 189768);
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write);
+	/* 20000 kB more in use in 250 ms: MemAvailable 12768 < 32768.
+	 * rate = 20000 * 1000 / 250 = 80000 kB/s, headroom = burst =
+	 * 80000 (horizon 1 s); goal = 120000 + 80000 + 57000 = 257000;
+	 * grow to goal + burst = 337000. */
+	step(&s, 250, 120000);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+	ck_assert_uint_eq(s.out.rate_kb_s, 80000);
+	ck_assert_uint_eq(s.out.headroom_kb, 80000);
+	ck_assert_uint_eq(s.out.goal_kb, 257000);
+	ck_assert_uint_eq(s.out.new_kb, 337000);
+	ck_assert_uint_eq(s.out.next_sample_ms, PRESSURE_FAST_SAMPLE_MS);
+	ck_assert_str_eq(s.out.why, "low MemAvailable");
+}
+END_TEST
+
+START_TEST(small_grow_waits_in_deadband)
+{
+	static struct policy_out big = {
+		.offset_kb = OFFSET, .floor_kb = 160000, .max_kb = UINT64_MAX,
+	};
+	struct sim s;
+
+	/* Settled at 189768 with 100000 in use; 900 kB more in use after a
+	 * second: MemAvailable 31868, just under the headroom, not under
+	 * half. rate 900 kB/s; want = 100900 + 32768 + 57000 + 900 =
+	 * 191568, 1800 above the target, under the deadband (189768/64 =
+	 * 2965, at least 4096): no write. */
+	sim_init(&s, 189768);
+	step(&s, 1000, 100000);
+	step(&s, 1000, 100900);
+	ck_assert(!s.out.write);
+	ck_assert_uint_eq(s.out.deadband_kb, 4096);
+	/* A 4 GB guest: deadband 4194304/64 = 65536. MemAvailable 32768 -
+	 * 30000 = 2768 kB under the headroom: waits. */
+	sim_init(&s, 4194304);
+	s.in.bounds = &big;
+	step(&s, 1000, 4194304 - OFFSET - 32768);
+	ck_assert(!s.out.write);
+	step(&s, 1000, 4194304 - OFFSET - 32768 + 2768);
+	ck_assert_uint_eq(s.out.deadband_kb, 65536);
+	ck_assert(!s.out.write);
+	/* Half the headroom gone (MemAvailable 16383 < 16384): grows even
+	 * by less than the deadband. */
+	step(&s, 1000, 4194304 - OFFSET - 16383);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+	ck_assert_uint_lt(s.out.new_kb - 4194304, 65536);
+}
+END_TEST
+
+START_TEST(grow_on_stall)
+{
+	struct sim s;
+
+	sim_init(&s, 189768);
+	s.in.some_us = 1000000;
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.stall_ppm, 0);  /* no baseline yet */
+	ck_assert(!s.out.write);
+	/* 5 ms stalled in 1 s: 5000 ppm, the grow threshold: target +
+	 * headroom = 222536 (the goal, 189768, is below it). */
+	s.in.some_us += 5000;
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.stall_ppm, 5000);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+	ck_assert_uint_eq(s.out.new_kb, 222536);
+	ck_assert_str_eq(s.out.why, "stall");
+	/* 4.999 ms: no grow, and no shrink either (above the stop level). */
+	s.in.some_us += 4999;
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.stall_ppm, 4999);
+	ck_assert(!s.out.write);
+}
+END_TEST
+
+START_TEST(shrink_after_holdoff_fast_then_deadband)
+{
+	struct sim s;
+	uint64_t t0;
+
+	sim_init(&s, 189768);
+	step(&s, 1000, 100000);
+	step(&s, 250, 120000);        /* the grow of the test above: 337000 */
+	ck_assert_uint_eq(s.in.target_kb, 337000);
+	t0 = s.in.now_ms;
+	/* The load goes away: 100000 in use again. Within the hold-off (3 s)
+	 * nothing shrinks. */
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write);
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write);
+	ck_assert_str_eq(s.out.why, "hold-off after a grow");
+	/* 3 s after the grow; the rate of the burst is still in the window
+	 * (80000 kB/s until 10 s after it): goal 100000 + 80000 + 57000 =
+	 * 237000; gap 100000, half of it: 287000. */
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.in.now_ms - t0, 3000);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_SHRINK);
+	ck_assert_uint_eq(s.out.new_kb, 287000);
+	/* Half a second later: at most one step a second. */
+	step(&s, 500, 100000);
+	ck_assert(!s.out.write);
+	step(&s, 500, 100000);        /* gap 50000 -> 262000 */
+	ck_assert_uint_eq(s.out.new_kb, 262000);
+	step(&s, 1000, 100000);       /* gap 25000 -> 249500 */
+	ck_assert_uint_eq(s.out.new_kb, 249500);
+	step(&s, 1000, 100000);       /* gap 12500 -> 243250 */
+	ck_assert_uint_eq(s.out.new_kb, 243250);
+	/* gap 6250, half 3125, under the deadband (243250/64 = 3800, at
+	 * least 4096): a step of the deadband, 239154 */
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.new_kb, 239154);
+	/* gap 2154 < 4096: stays. */
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write);
+	ck_assert_str_eq(s.out.why, "within the deadband");
+	ck_assert_uint_eq(s.in.now_ms - t0, 8000);
+	/* The burst leaves the window 10 s after it: the headroom falls to
+	 * the minimum, goal 189768, and shrinking resumes. */
+	step(&s, 1000, 100000);
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write);     /* 10000 ms: still inside (not > window) */
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.headroom_kb, PRESSURE_MIN_HEADROOM_KB);
+	ck_assert(s.out.write);
+	/* gap 239154 - 189768 = 49386, half 24693 */
+	ck_assert_uint_eq(s.out.new_kb, 239154 - 24693);
+	for (int i = 0; i < 20; i++)
+		step(&s, 1000, 100000);
+	ck_assert(!s.out.write);
+	ck_assert_uint_ge(s.in.target_kb, 189768);
+	ck_assert_uint_lt(s.in.target_kb - 189768, s.out.deadband_kb);
+}
+END_TEST
+
+START_TEST(stall_slows_then_stops_shrink)
+{
+	struct sim s;
+
+	sim_init(&s, 400000);
+	s.in.some_us = 0;
+	/* No stall baseline yet, nothing grew: quiet, half the gap:
+	 * goal 189768, gap 210232 -> 105116 -> 294884 */
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.new_kb, 294884);
+	/* 0.05 ms stall in 1 s = 50 ppm: quiet: gap 105116 -> 52558 ->
+	 * 242326 */
+	s.in.some_us += 50;
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.stall_ppm, 50);
+	ck_assert_uint_eq(s.out.new_kb, 242326);
+	/* 0.5 ms = 500 ppm: an eighth: gap 52558 / 8 = 6569 -> 235757 */
+	s.in.some_us += 500;
+	step(&s, 1000, 100000);
+	ck_assert_str_eq(s.out.why, "little stall");
+	ck_assert_uint_eq(s.out.new_kb, 235757);
+	/* 1.001 ms = 1001 ppm: stop. */
+	s.in.some_us += 1001;
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write);
+	ck_assert_str_eq(s.out.why, "stall");
+	/* A counter going backwards (a new file) is no stall. */
+	s.in.some_us = 10;
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.stall_ppm, 0);
+	ck_assert(s.out.write);
+}
+END_TEST
+
+START_TEST(refaults_stop_shrink)
+{
+	struct sim s;
+
+	sim_init(&s, 400000);
+	s.in.refault_pages = 1000;
+	step(&s, 1000, 100000);       /* no baseline: shrinks to 294884 */
+	ck_assert(s.out.write);
+	s.in.refault_pages += 65;     /* 65 pages/s > 64 */
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.refault_pages_s, 65);
+	ck_assert(!s.out.write);
+	ck_assert_str_eq(s.out.why, "refaults");
+	s.in.refault_pages += 64;     /* 64 pages/s: quiet enough */
+	step(&s, 1000, 100000);
+	ck_assert(s.out.write);
+}
+END_TEST
+
+START_TEST(without_psi_memavailable_rule)
+{
+	struct sim s;
+
+	sim_init(&s, 400000);
+	s.in.have_psi = false;
+	s.in.have_refaults = false;
+	s.in.some_us = 999999999;     /* not a reading: ignored */
+	step(&s, 1000, 100000);
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.stall_ppm, 0);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_SHRINK);
+	step(&s, 250, 150000);        /* MemAvailable falls: grow all the same */
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+}
+END_TEST
+
+START_TEST(rising_samples_fast_and_never_shrinks)
+{
+	struct sim s;
+
+	sim_init(&s, 400000);
+	step(&s, 1000, 100000);
+	step(&s, 1000, 101024);       /* exactly PRESSURE_RISE_KB more */
+	ck_assert_uint_eq(s.out.next_sample_ms, PRESSURE_FAST_SAMPLE_MS);
+	ck_assert(!s.out.write);
+	ck_assert_str_eq(s.out.why, "use rising");
+	step(&s, 250, 102047);        /* 1023 more: not rising */
+	ck_assert_uint_eq(s.out.next_sample_ms, 0);
+}
+END_TEST
+
+START_TEST(slow_allocation_blocks_shrink)
+{
+	struct sim s;
+
+	/* 400 kB more in use every 250 ms (1.6 MB/s, a burst on a busy
+	 * host): never 1024 kB between two samples, but 1200 kB within
+	 * 750 ms; no shrink while it goes on. */
+	sim_init(&s, 300000);
+	step(&s, 1000, 100000);       /* no baseline: shrinks to 244884 */
+	ck_assert(s.out.write);
+	step(&s, 1000, 100000);       /* and again: 217326 */
+	ck_assert(s.out.write);
+	for (int i = 1; i <= 12; i++) {
+		step(&s, 250, 100000 + (uint64_t)i * 400);
+		ck_assert_msg(s.out.action != PRESSURE_SHRINK, "shrank at slow sample %d", i);
+	}
+	ck_assert_str_eq(s.out.why, "use rising");
+	/* Still: shrinking resumes once 2 s have passed without a rise. */
+	for (int i = 1; i <= 9; i++) {
+		step(&s, 250, 104800);
+		if (s.out.action == PRESSURE_SHRINK)
+			break;
+		ck_assert_int_lt(i, 9);
+	}
+	ck_assert_int_eq(s.out.action, PRESSURE_SHRINK);
+}
+END_TEST
+
+START_TEST(bounds_respected)
+{
+	struct sim s;
+
+	/* A burst near the top: never above the maximum. Settled at
+	 * 700000 (MemTotal 643000, 610232 in use); 30000 kB more in 250 ms:
+	 * headroom 120000, goal 640232 + 120000 + 57000 > 786432. */
+	sim_init(&s, 700000);
+	step(&s, 1000, 610232);
+	ck_assert(!s.out.write);
+	step(&s, 250, 640232);
+	ck_assert(s.out.write);
+	ck_assert_uint_eq(s.out.new_kb, 786432);
+	/* Nothing in use: never below the floor. */
+	sim_init(&s, 170000);
+	for (int i = 0; i < 30; i++) {
+		step(&s, 1000, 0);
+		ck_assert_uint_ge(s.in.target_kb, 160000);
+	}
+	ck_assert_uint_eq(s.out.goal_kb, 160000);  /* 0 + 32768 + 57000 < floor */
+	/* Below the floor (dom0 moved it): back up to the goal. */
+	sim_init(&s, 100000);
+	step(&s, 1000, 0);
+	ck_assert(s.out.write);
+	ck_assert_uint_eq(s.out.new_kb, 160000);
+	ck_assert_str_eq(s.out.why, "below the floor");
+	/* MemAvailable above MemTotal (a torn reading): nothing in use. */
+	sim_init(&s, 189768);
+	s.in.mem_total_kb = 132768;
+	s.in.mem_available_kb = 132768 + 5;
+	s.in.now_ms += 1000;
+	pressure_decide(&s.st, &s.in, &s.out);
+	ck_assert_uint_eq(s.out.used_kb, 0);
+}
+END_TEST
+
+START_TEST(burst_never_starves)
+{
+	struct sim s;
+	uint64_t used = 100000;
+
+	/* A settled guest, then 45 MB/s (a TCG guest touching memory) for
+	 * 6 s, sampled every 250 ms while rising. After the first fast
+	 * sample MemAvailable never runs out, and the tail settles. */
+	sim_init(&s, 189768);
+	step(&s, 1000, used);
+	for (int i = 0; i < 24; i++) {
+		used += 45000 / 4;
+		step(&s, 250, used);
+		ck_assert_msg(s.in.target_kb >= used + OFFSET + 16384,
+		    "sample %d: target %llu for %llu in use", i,
+		    (unsigned long long)s.in.target_kb, (unsigned long long)used);
+		ck_assert_uint_eq(s.out.next_sample_ms, PRESSURE_FAST_SAMPLE_MS);
+	}
+	/* Idle for a minute: back near used + minimum headroom, then still. */
+	for (int i = 0; i < 60; i++)
+		step(&s, 1000, used);
+	ck_assert_uint_lt(s.in.target_kb - (used + 32768 + OFFSET), s.out.deadband_kb);
+	ck_assert(!s.out.write);
+}
+END_TEST
+
+static Suite *
+pressure_suite(void)
+{
+	Suite *s = suite_create("pressure");
+	TCase *tc = tcase_create("rule");
+
+	tcase_add_test(tc, settled_guest_writes_nothing);
+	tcase_add_test(tc, grow_at_once_on_low_available);
+	tcase_add_test(tc, small_grow_waits_in_deadband);
+	tcase_add_test(tc, grow_on_stall);
+	tcase_add_test(tc, shrink_after_holdoff_fast_then_deadband);
+	tcase_add_test(tc, stall_slows_then_stops_shrink);
+	tcase_add_test(tc, refaults_stop_shrink);
+	tcase_add_test(tc, without_psi_memavailable_rule);
+	tcase_add_test(tc, rising_samples_fast_and_never_shrinks);
+	tcase_add_test(tc, slow_allocation_blocks_shrink);
+	tcase_add_test(tc, bounds_respected);
+	tcase_add_test(tc, burst_never_starves);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(pressure_suite());
+}
