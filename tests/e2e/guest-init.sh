@@ -77,7 +77,7 @@ for tok in $(cat /proc/cmdline); do
 	esac
 done
 echo "guest: $CFG:"
-sed 's/^/guest:   /' "$CFG"
+grep -v -e '^#' -e '^$' "$CFG" | sed 's/^/guest:   /'
 
 # The init script's job: seed the maxmem high-water mark.
 if [ "$by_init" = 0 ]; then
@@ -100,20 +100,31 @@ else
 	echo "guest: /usr/sbin/xenballoond is not in this image"
 fi
 
+# live PID: the process exists and is not a zombie (read by the shell
+# itself: the loop below runs every 0.5 s, and every program it starts
+# costs the guest's one vCPU a good part of that under TCG).
+live() {
+	lv_st=Z
+	# shellcheck disable=SC2034 # the fields before the state
+	[ -r "/proc/$1/stat" ] && read -r lv_pid lv_comm lv_st lv_rest < "/proc/$1/stat" 2>/dev/null
+	[ "$lv_st" != Z ]
+}
+
 # daemon_state: sets state to "running PID", "exited RC" or "missing". A dead
 # child may stay a zombie until the shell reaps it: look at its state, not
 # only at its existence. Runs in this shell (not in $(...)) so wait works.
 daemon_state() {
 	if [ "$by_init" = 1 ]; then
-		p=$(cat /run/xenballoond.pid 2>/dev/null)
-		if [ -n "$p" ] && [ -r "/proc/$p/stat" ] && ! awk '{exit ($3 == "Z") ? 0 : 1}' "/proc/$p/stat"; then
+		p=""
+		[ -r /run/xenballoond.pid ] && read -r p < /run/xenballoond.pid
+		if [ -n "$p" ] && live "$p"; then
 			state="running $p"
 		else
 			state=stopped
 		fi
 	elif [ -z "$dpid" ]; then
 		[ -n "${drc:-}" ] && state="exited $drc" || state=missing
-	elif [ -r /proc/$dpid/stat ] && ! awk '{exit ($3 == "Z") ? 0 : 1}' /proc/$dpid/stat; then
+	elif live "$dpid"; then
 		state="running $dpid"
 	else
 		wait "$dpid" 2>/dev/null
@@ -167,9 +178,14 @@ while :; do
 	seq=$((seq + 1))
 	read -r tgt < $B/target_kb
 	read -r cur < $B/info/current_kb
-	# shellcheck disable=SC2046 # three numbers, split on purpose
-	set -- $(awk '/^MemTotal:/{t=$2} /^MemAvailable:/{a=$2} /^Committed_AS:/{c=$2} END{print t+0, a+0, c+0}' /proc/meminfo)
-	mt=$1 ma=$2 ca=$3
+	mt=0 ma=0 ca=0
+	while read -r k v rest; do
+		case $k in
+		MemTotal:) mt=$v ;;
+		MemAvailable:) ma=$v ;;
+		Committed_AS:) ca=$v ;;
+		esac
+	done < /proc/meminfo
 	if [ -z "$minmt" ] || [ "$mt" -lt "$minmt" ]; then minmt=$mt; fi
 	daemon_state
 	if [ "$state" != "$laststate" ]; then

@@ -18,6 +18,12 @@
 # shellcheck source=tests/e2e/lib.sh
 . /e2e/lib.sh
 
+# Each result is followed by its time: seconds since the previous result
+# (or since the guest was up).
+T_MARK=$(now)
+pass() { echo "E2E PASS $1: $2"; echo "E2E TIME $1 $(since "$T_MARK")"; T_MARK=$(now); }
+fail() { echo "E2E FAIL $1: $2"; echo "E2E TIME $1 $(since "$T_MARK")"; T_MARK=$(now); }
+
 TOL_KB=1024
 SHRINK_KB=65536    # "the daemon moved the balloon": down by 64 MB at least
 CONF=/etc/sysconfig/xenballoon.conf
@@ -39,8 +45,11 @@ CMD_ID=0
 # result; sets RC (its exit status, 999 when no answer) and OUT (the last
 # line of its output). COMMAND must not hold glob characters (the agent
 # splits the line into words).
+# GCMD_SCALE multiplies every bound: 2 by default (TCG on a loaded host),
+# 3 in the systemd guest (each program it starts maps more libraries, in a
+# PV guest under TCG).
 gcmd() {
-	gc_secs=$1
+	gc_secs=$(($1 * ${GCMD_SCALE:-2}))
 	shift
 	CMD_ID=$((CMD_ID + 1))
 	guest_cmd "$CMD_ID sh $*"
@@ -66,6 +75,7 @@ gcmd() {
 # write_conf LINES: the guest's $CONF (echo, line by line: the command
 # travels through xenstore-write, which would expand a backslash).
 write_conf() {
+	# shellcheck disable=SC2016 # expanded in the guest
 	gcmd 20 "$(echo "$1" | awk -v f="$CONF" '{ printf "%secho %s %s %s", (NR > 1 ? "; " : ""), $0, (NR > 1 ? ">>" : ">"), f }')"
 }
 
@@ -83,11 +93,12 @@ balloon_until() {
 	return 1
 }
 
-# balloon_moves SECS: selfballooning is on; the balloon's target comes down
-# by SHRINK_KB from where it is and current_kb follows it.
+# balloon_moves SECS [FROM_KB]: selfballooning is on; the balloon's target
+# comes down by SHRINK_KB from FROM_KB (default: where it is now, before
+# the daemon starts selfballooning) and current_kb follows it.
 balloon_moves() {
 	snap "$GUEST"
-	bm_from=$P_TGT
+	bm_from=${2:-$P_TGT}
 	# shellcheck disable=SC2016 # evaluated by wait_until
 	balloon_until "$1" '[ "$P_TGT" -le $((bm_from - SHRINK_KB)) ] && near "$P_CUR" "$P_TGT"'
 	bm_rc=$?
@@ -102,19 +113,30 @@ back_to_target() {
 }
 
 # published: the guest's stats under data/xenballoon/, its MemTotal the
-# guest's own. Sets PUB.
+# guest's own (the daemon publishes once a tick: while the balloon moves,
+# the two may be a tick apart; up to 20 s for them to meet). Sets PUB.
 published() {
-	pb_mt=$(gread "$STATS/meminfo" | awk '/^MemTotal:/ { print $2 }')
-	pb_st=$(gread "$STATS/selftarget")
-	snap "$GUEST"
-	PUB="$STATS/meminfo MemTotal=$pb_mt (guest's $P_MT) selftarget=$pb_st"
-	[ -n "$pb_mt" ] && near "$pb_mt" "$P_MT" && [ -n "$pb_st" ]
+	pb_i=0
+	while :; do
+		pb_mt=$(gread "$STATS/meminfo" | awk '/^MemTotal:/ { print $2 }')
+		pb_st=$(gread "$STATS/selftarget")
+		snap "$GUEST"
+		PUB="$STATS/meminfo MemTotal=$pb_mt (guest's $P_MT) selftarget=$pb_st"
+		[ -n "$pb_mt" ] && near "$pb_mt" "$P_MT" && [ -n "$pb_st" ] && return 0
+		pb_i=$((pb_i + 1))
+		[ "$pb_i" -ge 40 ] && return 1
+		sleep 0.5
+	done
 }
 
-# sd_main: the service's MainPID in the guest, in SD_PID.
-sd_main() {
-	gcmd 20 "systemctl show -p MainPID --value xenballoond"
-	SD_PID=$OUT
+# sd_state: the service's MainPID and ActiveState in the guest, in SD_PID
+# and SD_ACTIVE (one round trip).
+sd_state() {
+	# shellcheck disable=SC2016 # expanded in the guest
+	gcmd 20 'echo $(systemctl show -p MainPID --value xenballoond) $(systemctl is-active xenballoond)'
+	# shellcheck disable=SC2086 # two words, split on purpose
+	set -- $OUT
+	SD_PID=${1:-0} SD_ACTIVE=${2:-}
 	case $SD_PID in '' | *[!0-9]*) SD_PID=0 ;; esac
 }
 
@@ -122,11 +144,8 @@ sd_main() {
 sd_restarted() {
 	sr_end=$(fcalc "$(now) + $2")
 	while :; do
-		sd_main
-		if [ "$SD_PID" != 0 ] && [ "$SD_PID" != "$1" ]; then
-			gcmd 20 "systemctl is-active xenballoond"
-			[ "$OUT" = active ] && return 0
-		fi
+		sd_state
+		[ "$SD_PID" != 0 ] && [ "$SD_PID" != "$1" ] && [ "$SD_ACTIVE" = active ] && return 0
 		awk -v a="$(now)" -v e="$sr_end" 'BEGIN { exit !(a > e) }' && return 1
 		sleep 0.5
 	done
@@ -147,41 +166,51 @@ systemd_guest() {
 		xl destroy "$GUEST" 2>/dev/null
 		return
 	fi
+	# The agent starts early; the boot is over when systemd says so.
+	GCMD_SCALE=3
+	gcmd 100 "systemctl is-system-running --wait"
+	sysstate=$OUT
 	echo "E2E TIME systemd-boot $(since "$t_g")"
+	[ "$sysstate" = running ] || note "systemd guest: is-system-running '$sysstate'"
 
 	# The package enabled the unit (dh_installsystemd): it ran from boot,
 	# with the shipped configuration. Off, then on again with
-	# selfballooning: enable --now.
+	# selfballooning: enable --now. What the root in memory costs the
+	# guest: Shmem (the initramfs is a tmpfs).
 	t_s=$(now)
-	gcmd 20 "cat /proc/1/comm"
-	pid1=$OUT
-	gcmd 20 "systemctl is-enabled xenballoond"
-	boot_enabled=$OUT
-	gcmd 20 "systemctl is-active xenballoond"
-	boot_active=$OUT
-	gcmd 60 "systemctl disable --now xenballoond"
-	dis_rc=$RC
-	gcmd 20 "systemctl is-active xenballoond"
-	dis_active=$OUT
+	T_MARK=$t_s
+	# shellcheck disable=SC2016 # expanded in the guest
+	gcmd 20 'echo $(cat /proc/1/comm) $(systemctl is-enabled xenballoond) $(systemctl is-active xenballoond) $(grep -E "^(MemTotal|Shmem):" /proc/meminfo)'
+	# shellcheck disable=SC2086 # words, split on purpose
+	set -- $OUT
+	pid1=${1:-} boot_enabled=${2:-} boot_active=${3:-}
+	shift 3 2>/dev/null
+	rootmem="$*"
+	# shellcheck disable=SC2016 # expanded in the guest
+	gcmd 60 'systemctl disable --now xenballoond; echo $? $(systemctl is-active xenballoond)'
+	# shellcheck disable=SC2086 # words, split on purpose
+	set -- $OUT
+	dis_rc=${1:-} dis_active=${2:-}
 	write_conf "$(conf_lines true)"
-	gcmd 60 "systemctl enable --now xenballoond"
-	en_rc=$RC en_out=$OUT
-	gcmd 20 "systemctl is-enabled xenballoond"
-	enabled=$OUT
-	gcmd 20 "systemctl is-active xenballoond"
-	active=$OUT
-	nums="pid1=$pid1; at boot: is-enabled=$boot_enabled is-active=$boot_active; disable --now: exit $dis_rc, $dis_active; enable --now: exit $en_rc, is-enabled=$enabled is-active=$active"
+	snap "$GUEST"
+	tgt_off=$P_TGT
+	# shellcheck disable=SC2016 # expanded in the guest
+	gcmd 60 'systemctl enable --now xenballoond; echo $? $(systemctl is-enabled xenballoond) $(systemctl is-active xenballoond)'
+	# shellcheck disable=SC2086 # words, split on purpose
+	set -- $OUT
+	en_rc=${1:-} enabled=${2:-} active=${3:-}
+	nums="pid1=$pid1 ($sysstate; $rootmem); at boot: is-enabled=$boot_enabled is-active=$boot_active; disable --now: exit $dis_rc, $dis_active; enable --now: exit $en_rc, is-enabled=$enabled is-active=$active"
 	if [ "$pid1" = systemd ] && [ "$boot_enabled" = enabled ] && [ "$boot_active" = active ] &&
 		[ "$dis_rc" = 0 ] && [ "$dis_active" = inactive ] &&
 		[ "$en_rc" = 0 ] && [ "$enabled" = enabled ] && [ "$active" = active ]; then
 		pass systemd-enable "$nums"
 	else
-		fail systemd-enable "$nums ($en_out)"
+		fail systemd-enable "$nums"
 	fi
 
 	# the sandboxed daemon moves the balloon and publishes
 	why=""
-	balloon_moves 90 || why="$why $BAL;"
+	balloon_moves 90 "$tgt_off" || why="$why $BAL;"
 	published || why="$why $PUB;"
 	if [ -z "$why" ]; then
 		pass systemd-balloon "selfballooning under the unit's sandbox: $BAL; published $PUB"
@@ -191,7 +220,7 @@ systemd_guest() {
 
 	# reload: a good config applies, a bad one is refused and logged
 	why=""
-	sd_main
+	sd_state
 	before=$SD_PID
 	write_conf "$(conf_lines false)"
 	gcmd 30 "systemctl reload xenballoond"
@@ -204,9 +233,8 @@ systemd_guest() {
 	gcmd 30 "systemctl reload xenballoond"
 	bad_rc=$RC
 	sleep 3
-	gcmd 20 "systemctl is-active xenballoond"
-	bad_active=$OUT
-	sd_main
+	sd_state
+	bad_active=$SD_ACTIVE
 	[ "$bad_active" = active ] || why="$why after a bad reload the service is '$bad_active';"
 	[ "$SD_PID" = "$before" ] || why="$why after a bad reload MainPID $before -> $SD_PID;"
 	back_to_target 5 || why="$why the bad config (selfballooning on) was applied: $BAL;"
@@ -221,31 +249,38 @@ systemd_guest() {
 	write_conf "$(conf_lines false)"
 
 	# status / is-active
-	gcmd 20 "systemctl status --no-pager xenballoond > /tmp/st; rc=\$?; grep -m1 Active: /tmp/st; exit \$rc"
-	st_rc=$RC st_line=$OUT
-	case "$st_rc $st_line" in
-	"0 "*"active (running)"*) pass systemd-status "systemctl status exit 0, '$st_line'; is-active: $bad_active" ;;
-	*) fail systemd-status "systemctl status exit $st_rc, '$st_line'" ;;
+	# shellcheck disable=SC2016 # expanded in the guest
+	gcmd 20 'systemctl status --no-pager xenballoond > /tmp/st; r=$?; echo $r $(systemctl is-active xenballoond) $(grep -m1 Active: /tmp/st)'
+	# shellcheck disable=SC2086 # words, split on purpose
+	set -- $OUT
+	st_rc=${1:-} st_active=${2:-}
+	shift 2 2>/dev/null
+	st_line="$*"
+	case "$st_rc $st_active $st_line" in
+	"0 active Active: active (running)"*) pass systemd-status "systemctl status exit 0, '$st_line'; is-active: $st_active" ;;
+	*) fail systemd-status "systemctl status exit $st_rc, '$st_line'; is-active: '$st_active'" ;;
 	esac
 
 	# kill -9: Restart=on-failure
-	sd_main
+	sd_state
 	old=$SD_PID
 	t0=$(now)
 	gcmd 20 "kill -9 $old"
 	if [ "$old" = 0 ]; then
 		fail systemd-restart "no MainPID to kill"
 	elif sd_restarted "$old" 60; then
-		pass systemd-restart "kill -9 $old: systemd restarted it as $SD_PID after $(since "$t0") s"
+		pass systemd-restart "kill -9 $old: systemd restarted it as $SD_PID after $(since "$t0") s (RestartSec 5 s)"
 	else
-		fail systemd-restart "kill -9 $old: no new active MainPID within 60 s (MainPID $SD_PID)"
+		fail systemd-restart "kill -9 $old: no new active MainPID within 60 s (MainPID $SD_PID, $SD_ACTIVE)"
 	fi
 
-	# the watchdog: a stopped daemon no longer pings
-	gcmd 20 "systemctl show -p WatchdogUSec --value xenballoond"
-	wd=$OUT
-	sd_main
-	old=$SD_PID
+	# the watchdog: a stopped daemon no longer pings (the test image's
+	# drop-in sets WatchdogSec=10s instead of the unit's 30 s)
+	# shellcheck disable=SC2016 # expanded in the guest
+	gcmd 20 'echo $(systemctl show -p WatchdogUSec --value xenballoond) $(systemctl show -p MainPID --value xenballoond)'
+	wd=${OUT%% *}
+	old=${OUT##* }
+	case $old in '' | *[!0-9]*) old=0 ;; esac
 	case $wd in
 	'' | 0 | infinity)
 		fail systemd-watchdog "the unit sets no WatchdogSec= (WatchdogUSec='$wd')"
@@ -256,46 +291,44 @@ systemd_guest() {
 		if sd_restarted "$old" 120; then
 			secs=$(since "$t0")
 			gcmd 20 "journalctl -u xenballoond --no-pager -o cat | grep -i -m1 watchdog"
-			pass systemd-watchdog "kill -STOP $old: restarted as $SD_PID after $secs s (WatchdogSec $wd); journal: '$OUT'"
+			pass systemd-watchdog "kill -STOP $old: restarted as $SD_PID after $secs s (WatchdogSec $wd, RestartSec 5 s); journal: '$OUT'"
 		else
 			fail systemd-watchdog "kill -STOP $old: not restarted within 120 s (WatchdogSec $wd, MainPID $SD_PID)"
 		fi
 		;;
 	esac
 
-	# the journal has the daemon's own lines
-	gcmd 20 "journalctl -u xenballoond --no-pager -o cat | grep -c 'started: balloon'"
-	starts=$OUT
-	gcmd 20 "journalctl -u xenballoond --no-pager -o cat | grep -m1 'started: balloon'"
-	if [ "$starts" -ge 2 ] 2>/dev/null; then
-		pass systemd-journal "journalctl -u xenballoond: $starts daemon starts logged, e.g. '$OUT'"
+	# the journal has the daemon's own lines: one start line per start
+	# shellcheck disable=SC2016 # expanded in the guest
+	gcmd 20 "journalctl -u xenballoond --no-pager -o cat > /tmp/j; echo \$(grep -c 'started: balloon' /tmp/j) \$(grep -m1 'started: balloon' /tmp/j)"
+	starts=${OUT%% *}
+	if [ "$starts" -ge 4 ] 2>/dev/null; then
+		pass systemd-journal "journalctl -u xenballoond: $starts daemon starts logged (boot, enable, kill -9, watchdog), e.g. '${OUT#* }'"
 	else
-		fail systemd-journal "journalctl -u xenballoond: '$starts' start lines (expected one per start, 2 or more)"
+		fail systemd-journal "journalctl -u xenballoond: '$starts' start lines (expected one per start, 4 or more): '$OUT'"
 	fi
 
 	# the sandbox's exposure, as systemd rates it
 	gcmd 60 "systemd-analyze security --no-pager xenballoond | tail -n 1"
 	expo=$(echo "$OUT" | sed -n 's/.*: \([0-9][0-9]*\.[0-9]\).*/\1/p')
 	if [ "$RC" = 0 ] && [ -n "$expo" ] && awk -v e="$expo" 'BEGIN { exit !(e < 3.0) }'; then
-		pass systemd-security "systemd-analyze security xenballoond: exposure $expo ('$OUT')"
+		pass systemd-security "exposure $expo: systemd-analyze security xenballoond: '$OUT'"
 	else
 		fail systemd-security "systemd-analyze security xenballoond: exit $RC, '$OUT' (exposure '$expo', expected below 3.0)"
 	fi
 
 	# stop
-	sd_main
+	sd_state
 	old=$SD_PID
-	gcmd 30 "systemctl stop xenballoond"
-	stop_rc=$RC
-	gcmd 20 "systemctl is-active xenballoond"
-	ia_rc=$RC ia=$OUT
-	gcmd 20 "test -e /proc/$old"
-	gone=$RC
-	if [ "$stop_rc" = 0 ] && [ "$ia" = inactive ] && [ "$ia_rc" = 3 ] && [ "$gone" = 1 ]; then
-		pass systemd-stop "systemctl stop exit 0; is-active '$ia' exit 3; pid $old gone"
+	gcmd 30 "systemctl stop xenballoond; r=\$?; a=\$(systemctl is-active xenballoond); echo \$r \$? \$a \$(test -e /proc/$old && echo present || echo gone)"
+	# shellcheck disable=SC2086 # words, split on purpose
+	set -- $OUT
+	if [ "${1:-}" = 0 ] && [ "${2:-}" = 3 ] && [ "${3:-}" = inactive ] && [ "${4:-}" = gone ]; then
+		pass systemd-stop "systemctl stop exit 0; is-active exit 3 '$3'; pid $old $4"
 	else
-		fail systemd-stop "systemctl stop exit $stop_rc; is-active '$ia' exit $ia_rc; pid $old gone: $([ "$gone" = 1 ] && echo yes || echo no)"
+		fail systemd-stop "systemctl stop exit ${1:-?}; is-active exit ${2:-?} '${3:-}'; pid $old ${4:-?} ($OUT)"
 	fi
+	GCMD_SCALE=2
 	echo "E2E TIME systemd-scenarios $(since "$t_s")"
 	xl destroy "$GUEST" 2>/dev/null
 	echo "E2E TIME systemd-guest $(since "$t_g")"
@@ -340,6 +373,9 @@ sysv_guest() {
 		return
 	fi
 
+	echo "E2E TIME sysv-boot $(since "$t_g")"
+	T_MARK=$(now)
+
 	# started at boot by busybox init's rc
 	why=""
 	gcmd 20 "cat /proc/1/comm"
@@ -349,7 +385,7 @@ sysv_guest() {
 	[ "$RC" = 0 ] || why="$why status exit $RC ($OUT);"
 	st=$OUT
 	pid=$(echo "$OUT" | sed -n 's/.*(pid \([0-9]*\)).*/\1/p')
-	balloon_moves 90 || why="$why $BAL;"
+	balloon_moves 90 $((MAXMB * 1024)) || why="$why $BAL;"
 	bm=$BAL
 	initd start
 	again_rc=$RC

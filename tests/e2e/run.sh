@@ -4,7 +4,7 @@
 #
 # Needs the files of fetch.sh and build-initramfs.sh under $BUILD/e2e.
 # Environment: BUILD (default build), E2E_TIMEOUT (seconds for a whole
-# boot, default 780), E2E_BOOT_TIMEOUT (seconds until dom0's userspace,
+# boot, default 1500), E2E_BOOT_TIMEOUT (seconds until dom0's userspace,
 # default 75; one retry), QEMU (default qemu-system-x86_64), E2E_CPU
 # (QEMU's -cpu, default max,-smap,-xsave), E2E_ONLY (guests: only the
 # init-system guests of guests.sh).
@@ -29,7 +29,7 @@ BUILD=${BUILD:-build}
 E2E=$BUILD/e2e
 RESULTS=$BUILD/results
 QEMU=${QEMU:-qemu-system-x86_64}
-TIMEOUT=${E2E_TIMEOUT:-780}
+TIMEOUT=${E2E_TIMEOUT:-1500}
 BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-75}
 SCENARIOS="directed publish selfballoon demand override"
 # guests.sh: the unit in dom0, the systemd guest, the SysV guest.
@@ -74,9 +74,11 @@ stop() {
 	wait "$1" 2> /dev/null
 }
 
-# dom0's own watchdog ends the run (printing what it has) before the host's
-# timeout has to kill QEMU.
-wd=$((TIMEOUT - 45))
+# dom0's own watchdog ends the run (printing what it has, the guests'
+# consoles too) before the host's timeout has to kill QEMU. Its clock starts
+# with dom0's userspace (30-60 s after QEMU's under TCG) and the printing
+# takes a while at the serial console's pace: two minutes of margin.
+wd=$((TIMEOUT - 120))
 [ "$wd" -ge 20 ] || wd=20
 if [ "$MODE" = demo ]; then
 	dom0_args="console=hvc0 rdinit=/init quiet e2e_mode=demo e2e_watchdog=$wd"
@@ -94,6 +96,9 @@ while [ "$attempt" -lt 2 ]; do
 	log=$E2E/console-attempt$attempt.log
 	echo "e2e: boot attempt $attempt (QEMU TCG, Xen 4.17, timeout ${TIMEOUT} s, dom0 userspace within ${BOOT_TIMEOUT} s)"
 	t0=$(now)
+	# The file exists before tail follows it (QEMU's redirection is made
+	# in the child, which may run after tail has given up on a missing file).
+	: > "$log"
 	"$QEMU" -accel tcg -cpu "$CPU" -m "$MEM" -smp 2 -nographic -no-reboot \
 		-kernel "$E2E/xen.elf" -append "console=com1 dom0_mem=1024M,max:1024M" \
 		-initrd "$E2E/vmlinuz $dom0_args,$DOM0_CPIO" \

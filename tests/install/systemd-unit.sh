@@ -50,6 +50,7 @@ has() {
 for line in \
 	"Type=notify" \
 	"WatchdogSec=30s" \
+	"TimeoutAbortSec=10s" \
 	"ExecStart=/usr/sbin/xenballoond -d" \
 	"ExecReload=/bin/sh -c 'kill -HUP \$MAINPID'" \
 	"Restart=on-failure" \
