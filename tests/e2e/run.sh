@@ -30,7 +30,7 @@ RESULTS=$BUILD/results
 QEMU=${QEMU:-qemu-system-x86_64}
 TIMEOUT=${E2E_TIMEOUT:-420}
 BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-75}
-SCENARIOS="directed publish selfballoon demand override"
+SCENARIOS="directed publish selfballoon demand override pressure"
 # -cpu max crashes dom0 under TCG (a page fault in Xen's bounce frame):
 # no SMAP. With XSAVE (and so AVX) the PV guest's processes crash now and
 # then under TCG (segfaults and general protection faults in libc, ld.so,
