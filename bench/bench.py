@@ -91,7 +91,15 @@ VARY = {
 PUBLISH = ("XENBALLOON_SEND_MEMINFO=1\nXENBALLOON_SEND_VMSTAT=1\n"
            "XENBALLOON_SEND_UPTIME=1\nXENBALLOON_SEND_PRESWAP=1\n"
            "XENBALLOON_PRESWAP_SHRINK=true\n")
-CONF_SELF = "XENBALLOON_SELF=true\n" + PUBLISH
+# The 2009 goal: its target moves with Committed_AS, so the daemon writes
+# the balloon every tick as the floor does (the pressure goal, the
+# default, would leave moves this small alone: less work than the floor).
+CONF_SELF = "XENBALLOON_SELF=true\nXENBALLOON_GOAL=committed\n" + PUBLISH
+# /proc/pressure/memory, as a guest kernel has it: the daemon reads it
+# every tick and publishes it; quiet, so its text does not change.
+PSI = ("proc/pressure/memory",
+       "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+       "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")
 CONF_DIRECTED = ("XENBALLOON_SELF=false\nXENBALLOON_AUTO_DOWNHYSTERESIS=1\n"
                  "XENBALLOON_AUTO_UPHYSTERESIS=1\n" + PUBLISH)
 REACT_VALUES = (3000000, 3500000)     # above the floor, below the allocation
@@ -147,6 +155,7 @@ def make_root(root, versions=True):
     base = base_files()
     for rel, text in base.items():
         put(os.path.join(root, rel), text)
+    put(os.path.join(root, PSI[0]), PSI[1])
     put(os.path.join(root, BALLOON, "info/current_kb"), "%d\n" % CURRENT_KB)
     put(os.path.join(root, BALLOON, "target_kb"), "%d\n" % CURRENT_KB)
     for rel, text in base.items() if versions else ():

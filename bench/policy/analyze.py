@@ -18,10 +18,10 @@ import sys
 
 NAMES = {
     "static": "no daemon (static 512 MB)",
-    "2009": "2009 rule (XENBALLOON_SELF=true)",
+    "2009": "2009 rule (XENBALLOON_GOAL=committed)",
     "kernel": "kernel successor (interval 5, down 8, reserve 10 %)",
     "qubes": "Qubes-like (1.3 x used; bench-only controller)",
-    "pressure": "pressure goal (XENBALLOON_GOAL=pressure)",
+    "pressure": "pressure goal (XENBALLOON_SELF=true, the default)",
 }
 ALLOC_PHASES = ["ramp", "burst1", "burst2", "burst3", "slab"]
 FIELDS = ["t_ms", "target_kb", "current_kb", "memtotal_kb", "memavail_kb", "committed_kb",

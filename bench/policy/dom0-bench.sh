@@ -29,9 +29,9 @@ done
 policy_args() {
 	case $1 in
 	static | qubes) echo "" ;;
-	2009) echo "xb_SELF=true" ;;
-	kernel) echo "xb_SELF=true xb_SELF_INTERVAL=5 xb_AUTO_DOWNHYSTERESIS=8 xb_RESERVE_PERCENT=10" ;;
-	pressure) echo "xb_SELF=true xb_GOAL=pressure" ;;
+	2009) echo "xb_SELF=true xb_GOAL=committed" ;;
+	kernel) echo "xb_SELF=true xb_SELF_INTERVAL=5 xb_AUTO_DOWNHYSTERESIS=8 xb_RESERVE_PERCENT=10 xb_GOAL=committed" ;;
+	pressure) echo "xb_SELF=true" ;;
 	*) return 1 ;;
 	esac
 }

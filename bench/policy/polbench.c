@@ -306,8 +306,8 @@ static void idle(const char *name, long long ms)
 
 /* The kernel's own memory, outside Committed_AS: inodes and dentries of
  * many empty tmpfs files (slab), and pipe buffers full of data. */
-#define SLAB_FILES 4000
-#define SLAB_PIPES 128
+#define SLAB_FILES 12000
+#define SLAB_PIPES 384
 
 static int slab_phase(void)
 {
@@ -374,8 +374,8 @@ static int slab_phase(void)
 	return err ? -1 : 0;
 }
 
-#define RAMP_MB 96
-#define BURST_MB 48
+#define RAMP_MB 160
+#define BURST_MB 96
 #define BURSTS 3
 
 static int cmd_trace(void)

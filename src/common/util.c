@@ -24,7 +24,8 @@ read_small_file(const char *path, char *buf, size_t size)
 	if (fd < 0)
 		return -1;
 	while (len < size - 1) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
+		size_t want = size - 1 - len;
+		ssize_t n = read(fd, buf + len, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -36,6 +37,12 @@ read_small_file(const char *path, char *buf, size_t size)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		/* Less than asked for is the end: a kernel file (procfs,
+		 * sysfs) hands over all it has in one read, as does a regular
+		 * file, so the read that would return 0 is saved (one system
+		 * call a file, seven a tick). */
+		if ((size_t)n < want)
+			break;
 	}
 	close(fd);
 	buf[len] = '\0';

@@ -7,7 +7,8 @@
 #include <sys/types.h>
 
 /* Read at most size-1 bytes of a (small, kernel) file into buf and
- * NUL-terminate it. Returns the length, or -1 with errno set. */
+ * NUL-terminate it; a read that returns less than asked for ends it.
+ * Returns the length, or -1 with errno set. */
 ssize_t read_small_file(const char *path, char *buf, size_t size);
 
 /* Write text to path in one write(2), without O_CREAT (sysfs/procfs

@@ -65,7 +65,7 @@ config_defaults(struct xb_config *cfg)
 	cfg->up_hysteresis = 1;
 	cfg->minmem_mb = 0;
 	cfg->reserve_percent = 0;
-	cfg->goal = GOAL_COMMITTED;
+	cfg->goal = GOAL_PRESSURE;
 	strlcpy(cfg->maxmem_file, "/var/run/xenballoon-maxmem", sizeof(cfg->maxmem_file));
 	cfg->send_meminfo = true;
 	cfg->send_vmstat = true;

@@ -536,6 +536,28 @@ shrink_preswap(struct engine *e)
 	    e->preswap_path, "could not shrink preswap");
 }
 
+/*
+ * Memory in use and the goal are for dom0 to direct memory by, in MB
+ * steps: a move under PUBLISH_STEP_KB does not change what it would do,
+ * so the figure published stays as it was and costs no xenstore write
+ * (meminfo, published beside them, carries the exact numbers). Returns
+ * the text to publish, in buf.
+ */
+#define PUBLISH_STEP_KB 1024u
+
+static const char *
+pub_figure_text(struct pub_figure *f, uint64_t kb, char *buf, size_t size)
+{
+	uint64_t moved = kb > f->kb ? kb - f->kb : f->kb - kb;
+
+	if (!f->set || moved >= PUBLISH_STEP_KB) {
+		f->kb = kb;
+		f->set = true;
+	}
+	snprintf(buf, size, "%" PRIu64, f->kb);
+	return buf;
+}
+
 static void
 publish(struct engine *e, bool stats)
 {
@@ -584,14 +606,10 @@ publish(struct engine *e, bool stats)
 	/* For dom0 to direct memory: pressure, use, and the goal steered to. */
 	if (stats && read_psi(e))
 		texts[XSS_PRESSURE] = e->psi_text;
-	if (stats && e->have_used) {
-		snprintf(used, sizeof(used), "%" PRIu64, e->used_kb);
-		texts[XSS_USED] = used;
-	}
-	if (e->mode == MODE_SELF && e->last.goal_kb != 0) {
-		snprintf(goal, sizeof(goal), "%" PRIu64, e->last.goal_kb);
-		texts[XSS_GOAL] = goal;
-	}
+	if (stats && e->have_used)
+		texts[XSS_USED] = pub_figure_text(&e->pub_used, e->used_kb, used, sizeof(used));
+	if (e->mode == MODE_SELF && e->last.goal_kb != 0)
+		texts[XSS_GOAL] = pub_figure_text(&e->pub_goal, e->last.goal_kb, goal, sizeof(goal));
 	if (stats && e->cfg.send_preswap && e->have_preswap) {
 		snprintf(preswap, sizeof(preswap), "%" PRIu64, e->last_preswap_pages);
 		texts[XSS_PRESWAP] = preswap;

@@ -43,7 +43,10 @@ struct engine {
 	bool sampling_fast;          /* for the log: sample_at_ms was set */
 	bool vmstat_fresh;           /* vmstat_text read this tick */
 	bool have_used;              /* used_kb is from this tick's meminfo */
-	uint64_t used_kb;            /* MemTotal - MemAvailable, published */
+	uint64_t used_kb;            /* MemTotal - MemAvailable */
+	/* The figures last published for dom0 (used, goal): rewritten only
+	 * when they move by PUBLISH_STEP_KB or more (engine.c). */
+	struct pub_figure { bool set; uint64_t kb; } pub_used, pub_goal;
 
 	char meminfo_path[PATH_MAX];
 	char vmstat_path[PATH_MAX];

@@ -6,6 +6,7 @@
 # memory load (memload: 60% of its maximum), balloons up, and balloons
 # down again once the load is gone. About a minute; then /init powers off.
 FLOORMB=${FLOORMB:-160}
+GOAL=${GOAL:-pressure}       # the default goal
 # shellcheck source=tests/e2e/lib.sh
 . /e2e/lib.sh
 mkdir -p /tmp/e2e
@@ -25,7 +26,7 @@ say() {
 	fi
 }
 
-say "starting guest '$GUEST' ($MAXMB MB) with xenballoond, selfballooning on, floor $FLOORMB MB"
+say "starting guest '$GUEST' ($MAXMB MB) with xenballoond, selfballooning on (goal: $GOAL), floor $FLOORMB MB"
 if ! start_guest "$(daemon_args true)"; then
 	say "the guest did not start; see the console log"
 	exit 0

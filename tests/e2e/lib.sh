@@ -10,6 +10,8 @@ DOWN=${DOWN:-4}              # XENBALLOON_AUTO_DOWNHYSTERESIS
 UP=${UP:-1}                  # XENBALLOON_AUTO_UPHYSTERESIS
 INTERVAL=${INTERVAL:-1}      # XENBALLOON_INTERVAL and _SELF_INTERVAL, s
 RESERVE=${RESERVE:-10}       # XENBALLOON_RESERVE_PERCENT
+GOAL=${GOAL:-committed}      # XENBALLOON_GOAL: the scenarios check the 2009
+                             # rule's steps first, then switch (pressure)
 STATS=data/xenballoon        # where a guest denied memory/* publishes
 SAMPLES=/tmp/e2e/samples.log
 DOMID=""
@@ -128,5 +130,5 @@ guest_cmd() {
 daemon_args() {
 	echo "xb_SELF=$1 xb_SELF_INTERVAL=$INTERVAL xb_INTERVAL=$INTERVAL" \
 		"xb_AUTO_DOWNHYSTERESIS=$DOWN xb_AUTO_UPHYSTERESIS=$UP xb_MINMEM=$FLOORMB" \
-		"xb_RESERVE_PERCENT=$RESERVE xb_MAXMEMFILE=/run/xenballoon-maxmem"
+		"xb_RESERVE_PERCENT=$RESERVE xb_MAXMEMFILE=/run/xenballoon-maxmem xb_GOAL=$GOAL"
 }

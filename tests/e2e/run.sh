@@ -31,7 +31,7 @@ RESULTS=$BUILD/results
 QEMU=${QEMU:-qemu-system-x86_64}
 TIMEOUT=${E2E_TIMEOUT:-1500}
 BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-75}
-SCENARIOS="directed publish selfballoon demand override"
+SCENARIOS="directed publish selfballoon demand override pressure"
 # guests.sh: the unit in dom0, the systemd guest, the SysV guest.
 GUEST_SCENARIOS="systemd-dom0 sysv-start sysv-reload sysv-stop systemd-enable
 systemd-balloon systemd-reload systemd-status systemd-restart systemd-watchdog

@@ -14,6 +14,9 @@
 #               it; the daemon grows the guest, no OOM kill.
 #   override    memory/selfballoon=1 switched selfballooning on (above);
 #               memory/selfballoon=0 switches it off: back to memory/target.
+#   pressure    the config edited to XENBALLOON_GOAL=pressure and SIGHUP:
+#               the quiet guest shrinks, a burst is met by growth with no
+#               OOM kill and PSI "full" stall under 0.5 %.
 # Each prints "E2E PASS name: numbers" or "E2E FAIL name: reason", and
 # "E2E TIME name seconds". Every wait is bounded.
 # shellcheck source=tests/e2e/lib.sh
@@ -33,10 +36,26 @@ mkdir -p /tmp/e2e
 
 near() { [ "$(abs $(($1 - $2)))" -le "$TOL_KB" ]; }
 
+# follow_load ID PHASE: while the guest runs command ID (a memload), snap
+# every 0.25 s and call on_sample (the caller's), for at most 120 s; sets
+# result to the command's result line (empty on timeout).
+follow_load() {
+	fl_end=$(fcalc "$(now) + 120")
+	while :; do
+		snap "$2"
+		on_sample
+		result=$(gread data/e2e/result)
+		case $result in "$1 "*) return 0 ;; esac
+		result=""
+		awk -v a="$(now)" -v e="$fl_end" 'BEGIN { exit !(a > e) }' && return 1
+		sleep 0.25
+	done
+}
+
 # --- setup ----------------------------------------------------------------
 T_ALL=$(now)
 if ! start_guest "$(daemon_args false)"; then
-	for s in directed publish selfballoon demand override; do
+	for s in directed publish selfballoon demand override pressure; do
 		fail $s "guest did not start (see the console log)"
 	done
 	exit 0
@@ -45,7 +64,7 @@ daemon=$(gread data/e2e/daemon)
 case $daemon in
 running*) ;;
 *)
-	for s in directed publish selfballoon demand override; do
+	for s in directed publish selfballoon demand override pressure; do
 		fail $s "xenballoond is not running in the guest: data/e2e/daemon='$daemon'"
 	done
 	xl destroy "$GUEST" 2>/dev/null
@@ -268,16 +287,11 @@ t0=$(now)
 guest_cmd 1 memload -m "$LOADMB" -c 16 -s 20 -p 100 -H 3
 peak=$P_MT result=""
 : > /tmp/e2e/demand.curve
-end=$(fcalc "$(now) + 120")
-while :; do
-	snap demand
+on_sample() {
 	[ "$P_MT" -gt "$peak" ] && peak=$P_MT
 	echo "$(since "$t0") $P_MT $P_MA" >> /tmp/e2e/demand.curve
-	result=$(gread data/e2e/result)
-	case $result in "1 "*) break ;; esac
-	awk -v a="$(now)" -v e="$end" 'BEGIN { exit !(a > e) }' && break
-	sleep 0.25
-done
+}
+follow_load 1 demand
 secs=$(since "$t0")
 # Growth time: until MemTotal had covered 95% of its rise to the peak.
 growth=$(awk -v s="$start_mt" -v p="$peak" '$2 >= s + (p - s) * 0.95 { print $1; exit }' /tmp/e2e/demand.curve)
@@ -323,6 +337,85 @@ else
 	fail override "memory/selfballoon=1 did not switch selfballooning on"
 fi
 echo "E2E TIME override $(since "$t_s")"
+
+# --- 6. pressure: the pressure goal (the default), switched on by a reload ---
+# The guest was started with XENBALLOON_GOAL=committed (the scenarios above
+# check the 2009 rule's steps). Its config is edited to the pressure goal
+# and the daemon sent SIGHUP, as an administrator would; dom0 switches
+# selfballooning on again. Asserted: the quiet guest shrinks; a burst of
+# the demand scenario's size is met by growth, with no OOM kill and PSI
+# memory "full" stall (the totals the daemon publishes) under 0.5 % of
+# the burst's wall time; the daemon publishes used and goal.
+t_s=$(now)
+# psi_full: the "full" total (us) in the published /proc/pressure/memory.
+psi_full() { gread "$STATS/pressure" | awk '$1 == "full" { for (i = 2; i <= NF; i++) if ($i ~ /^total=/) print substr($i, 7) }'; }
+# cmd_result ID SECS: wait for the result of command ID; sets RES.
+cmd_result() {
+	cr_i=0 RES=""
+	while [ "$cr_i" -lt $(($2 * 4)) ]; do
+		RES=$(gread data/e2e/result)
+		case $RES in "$1 "*) return 0 ;; esac
+		cr_i=$((cr_i + 1))
+		sleep 0.25
+	done
+	return 1
+}
+why="" nums=""
+guest_cmd 6 sh 'sed -i s/^XENBALLOON_GOAL=committed/XENBALLOON_GOAL=pressure/ /etc/xenballoon.conf && kill -HUP $(cat /run/xenballoond.pid) && grep GOAL /etc/xenballoon.conf'
+if ! cmd_result 6 30; then
+	why="$why the guest did not run the reload command in 30 s;"
+else
+	case $RES in "6 rc=0 XENBALLOON_GOAL=pressure") ;; *) why="$why reload command: $RES;" ;; esac
+fi
+snap pressure
+start_tgt=$P_TGT
+t0=$(now)
+dom0_key memory/selfballoon 1 || why="$why dom0 could not write memory/selfballoon;"
+# Quiet: the goal is use + 32 MB, under the floor here; the guest shrinks
+# to the floor within seconds (half the gap a second).
+floor_bal=$((FLOOR_KB + P_CUR - P_MT))
+# The goal leaves moves under its deadband (1/64 of the target, at least
+# 4 MB) alone: "at the floor" is within that of it.
+db=$((floor_bal / 64))
+[ "$db" -ge 4096 ] || db=4096
+if wait_until "$(allow 30)" pressure-shrink '[ "$P_TGT" -le $((floor_bal + db + TOL_KB)) ]'; then
+	shrink_s=$(since "$t0")
+else
+	shrink_s=never
+	why="$why target_kb $P_TGT did not come down to the floor ($floor_bal kB) from $start_tgt within $(allow 30) s;"
+fi
+goal=$(gread "$STATS/goal") used=$(gread "$STATS/used")
+case "$goal$used" in '' | *[!0-9]*) why="$why published goal '$goal' / used '$used' not numbers;" ;; esac
+full0=$(psi_full)
+case $full0 in '' | *[!0-9]*) why="$why no PSI full total published under $STATS/pressure ('$full0');" ;; esac
+snap pressure-burst
+low_tgt=$P_TGT
+t0=$(now)
+guest_cmd 7 memload -m "$LOADMB" -c 16 -s 20 -p 100 -H 3
+grow_s="" peak=$P_TGT result=""
+on_sample() {
+	if [ -z "$grow_s" ] && [ "$P_TGT" -gt $((low_tgt + TOL_KB)) ]; then grow_s=$(since "$t0"); fi
+	[ "$P_TGT" -gt "$peak" ] && peak=$P_TGT
+}
+follow_load 7 pressure-burst
+burst_s=$(since "$t0")
+full1=$(psi_full)
+oom=$(echo "$result" | sed -n 's/.* oom=\([0-9]*\).*/\1/p')
+echo "$result" | grep -q 'memload: done' || why="$why memload did not complete ($result);"
+[ "$oom" = 0 ] || why="$why OOM kills in the guest: '$oom';"
+[ -n "$grow_s" ] || why="$why the balloon never grew during the burst;"
+[ "$peak" -ge $((LOADMB * 1024)) ] || why="$why target_kb peaked at $peak kB, below the $LOADMB MB load;"
+stall_pct=""
+case "$full0$full1" in
+*[!0-9]* | '') why="$why PSI full totals '$full0' '$full1';" ;;
+*)
+	stall_pct=$(awk -v a="$full0" -v b="$full1" -v s="$burst_s" 'BEGIN { printf "%.3f", (b - a) / 10000 / s }')
+	awk -v p="$stall_pct" 'BEGIN { exit !(p < 0.5) }' || why="$why PSI full stall $stall_pct % of the burst (>= 0.5 %);"
+	;;
+esac
+nums="reload=ok shrink_to_floor_s=$shrink_s from_kb=$start_tgt floor_balloon_kb=$floor_bal published_used=$used published_goal=$goal load_mb=$LOADMB first_growth_s=$grow_s peak_target_kb=$peak burst_s=$burst_s psi_full_us=$((${full1:-0} - ${full0:-0})) full_stall_pct=$stall_pct oom=$oom"
+if [ -z "$why" ]; then pass pressure "$nums"; else fail pressure "${why%;} ($nums)"; fi
+echo "E2E TIME pressure $(since "$t_s")"
 
 echo "E2E TIME all-scenarios $(since "$T_ALL")"
 xl destroy "$GUEST" 2>/dev/null

@@ -114,7 +114,10 @@ class FaultGuest(Guest):
         self.sampler = None
         self.sampling = False
         maxmem = os.path.join(gdir, "maxmem")
+        # The 2009 goal (Committed_AS, hysteresis 1): its target is known
+        # from the fake meminfo at every tick, which the matrix checks.
         base_conf = ("XENBALLOON_MAXMEMFILE=%s\nXENBALLOON_SELF=%s\n"
+                     "XENBALLOON_GOAL=committed\n"
                      "XENBALLOON_MINMEM=%d\nXENBALLOON_AUTO_DOWNHYSTERESIS=1\n"
                      "XENBALLOON_AUTO_UPHYSTERESIS=1\n" % (
                          maxmem, "true" if self_mode else "false", MINMEM_MB))

@@ -30,10 +30,25 @@ VMSTAT_61 = "\n".join(
 @pytest.fixture
 def guest(new_guest):
     """guest(xsd, conf, ...): a fake guest with a 6.1 kernel's files; the
-    balloon's allocation is 57000 kB above MemTotal."""
+    balloon's allocation is 57000 kB above MemTotal; XENBALLOON_GOAL=committed
+    unless conf says otherwise."""
     def make(xsd, conf="", mem_total=200000, committed=50000, current=257000,
              target=None, static_max=None, legacy=False):
         g = new_guest(xsd, conf, legacy=legacy, static_max=static_max)
+        # The cases check the 2009 rule's arithmetic (Committed_AS): a
+        # config that names no goal gets XENBALLOON_GOAL=committed as its
+        # last line (so the line numbers of its errors stay as written);
+        # g.goal = None leaves it out.
+        g.goal = "committed"
+        plain_write = g.write_conf
+
+        def write_conf(extra=""):
+            if g.goal and "XENBALLOON_GOAL" not in extra:
+                extra += ("" if extra.endswith("\n") or not extra else "\n") + \
+                    "XENBALLOON_GOAL=%s\n" % g.goal
+            plain_write(extra)
+        g.write_conf = write_conf
+        g.write_conf(conf)
         g.set_meminfo(mem_total, committed)
         g.put("proc/vmstat", VMSTAT_61)
         g.put("proc/uptime", "100.00 90.00\n")
@@ -737,7 +752,7 @@ def test_pressure_goal_key(xsd, pressure_guest):
     """XENBALLOON_GOAL=pressure steers to memory in use + headroom (not
     Committed_AS), half the gap at once while quiet, and publishes PSI,
     use and goal; a bad value is refused naming the file, line and key;
-    committed keeps the 2009 rule."""
+    committed keeps the 2009 rule; without the key, pressure."""
     g = pressure_guest(xsd, used=100000, target=257000)
     r = g.run("-n")
     assert "XENBALLOON_GOAL=pressure\n" in r.stdout, "-n: %r" % r.stdout
@@ -754,6 +769,13 @@ def test_pressure_goal_key(xsd, pressure_guest):
     set_used(g, 100000, 257000)
     g.run("--once")
     assert g.target() == 257000 - (257000 - 122536) // 10, "committed: target %s" % g.target()
+    # No XENBALLOON_GOAL at all (a file written for the Xen 3.4 scripts):
+    # the pressure goal, the default.
+    g.goal = None
+    g.write_conf("XENBALLOON_SELF=true\nXENBALLOON_MINMEM=64\n")
+    set_used(g, 100000, 257000)
+    g.run("--once")
+    assert g.target() == 223384, "default goal: target %s, wanted 223384" % g.target()
     g.write_conf("XENBALLOON_SELF=true\n\nXENBALLOON_GOAL=senpai\n")
     r = g.run("-n")
     want = "%s:4: XENBALLOON_GOAL: \"senpai\" is not a goal" % g.conf
@@ -804,7 +826,8 @@ def test_pressure_grows_within_a_fraction_of_a_second(xsd, pressure_guest, slow)
 
 def test_pressure_deadband_settled_guest_writes_nothing(xsd, pressure_guest, slow, pause):
     """A settled guest whose use wobbles by a few hundred kB writes no
-    balloon target and no xenstore key, tick after tick."""
+    balloon target and no xenstore key, tick after tick: memory/used
+    moves only by a MB or more."""
     g = pressure_guest(xsd, used=100000, target=SETTLED)
     g.start("--interval", "0.1")
     assert g.wait_log("mode: self", 5 * slow), "no first tick"
@@ -816,12 +839,18 @@ def test_pressure_deadband_settled_guest_writes_nothing(xsd, pressure_guest, slo
             "wrote the balloon at wobble %d: %s" % (i, g.target()))
     with xsd.client() as c:
         st = c.read(HOME + "/memory/selftarget")
+        used = c.read(HOME + "/memory/used")
+        # A move of a MB or more is published at the next tick.
+        set_used(g, 98500, SETTLED)
+        moved = wait_for(lambda: c.read(HOME + "/memory/used") == b"98500", 5 * slow)
     g.stop()
     assert st == str(SETTLED).encode(), "selftarget %r" % st
+    assert used == b"100000", "memory/used rewritten for a wobble under 1 MB: %r" % used
+    assert moved, "memory/used not republished after a 1500 kB move"
     log = g.logtext()
     assert "pressure: grow" not in log and "pressure: shrink" not in log, (
         "moved:\n" + log[-2000:])
-    return "20 wobbles of 300-900 kB around %d kB: no write" % SETTLED
+    return "20 wobbles of 300-900 kB around %d kB: no write; used 100000 -> 98500 published" % SETTLED
 
 
 def test_pressure_shrinks_after_holdoff(xsd, pressure_guest, slow):

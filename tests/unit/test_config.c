@@ -111,7 +111,7 @@ START_TEST(defaults_documented)
 	ck_assert_uint_eq(d.up_hysteresis, 1);
 	ck_assert_uint_eq(d.minmem_mb, 0);
 	ck_assert_uint_eq(d.reserve_percent, 0);
-	ck_assert_int_eq(d.goal, GOAL_COMMITTED);
+	ck_assert_int_eq(d.goal, GOAL_PRESSURE);
 	ck_assert_str_eq(d.maxmem_file, "/var/run/xenballoon-maxmem");
 	ck_assert(d.send_meminfo);
 	ck_assert(d.send_vmstat);
@@ -142,7 +142,7 @@ static const char defaults_printed[] =
     "XENBALLOON_AUTO_UPHYSTERESIS=1\n"
     "XENBALLOON_MINMEM=0\n"
     "XENBALLOON_RESERVE_PERCENT=0\n"
-    "XENBALLOON_GOAL=committed\n"
+    "XENBALLOON_GOAL=pressure\n"
     "XENBALLOON_MAXMEMFILE=/var/run/xenballoon-maxmem\n"
     "XENBALLOON_SEND_MEMINFO=1\n"
     "XENBALLOON_SEND_VMSTAT=1\n"
@@ -192,7 +192,7 @@ START_TEST(print_round_trip)
 	    "XENBALLOON_AUTO_UPHYSTERESIS=2\n"
 	    "XENBALLOON_MINMEM=16777216\n"
 	    "XENBALLOON_RESERVE_PERCENT=90\n"
-	    "XENBALLOON_GOAL=pressure\n"
+	    "XENBALLOON_GOAL=committed\n"
 	    "XENBALLOON_MAXMEMFILE=/run/xb/maxmem\n"
 	    "XENBALLOON_SEND_MEMINFO=0\n"
 	    "XENBALLOON_SEND_VMSTAT=off\n"
@@ -245,7 +245,7 @@ START_TEST(all_keys_at_once)
 	    "XENBALLOON_AUTO_UPHYSTERESIS=6\n"
 	    "XENBALLOON_MINMEM=256\n"
 	    "XENBALLOON_RESERVE_PERCENT=15\n"
-	    "XENBALLOON_GOAL=pressure\n"
+	    "XENBALLOON_GOAL=committed\n"
 	    "XENBALLOON_MAXMEMFILE=/var/lib/xenballoon/maxmem\n"
 	    "XENBALLOON_SEND_MEMINFO=0\n"
 	    "XENBALLOON_SEND_VMSTAT=0\n"
@@ -263,7 +263,7 @@ START_TEST(all_keys_at_once)
 	ck_assert_uint_eq(cfg.up_hysteresis, 6);
 	ck_assert_uint_eq(cfg.minmem_mb, 256);
 	ck_assert_uint_eq(cfg.reserve_percent, 15);
-	ck_assert_int_eq(cfg.goal, GOAL_PRESSURE);
+	ck_assert_int_eq(cfg.goal, GOAL_COMMITTED);
 	ck_assert_str_eq(cfg.maxmem_file, "/var/lib/xenballoon/maxmem");
 	ck_assert(!cfg.send_meminfo);
 	ck_assert(!cfg.send_vmstat);

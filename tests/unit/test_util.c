@@ -80,6 +80,24 @@ START_TEST(read_exact_fit)
 }
 END_TEST
 
+/* A short read is the end: one read() per file. A pipe with its writer
+ * still open shows it: a second read would find nothing yet (EAGAIN,
+ * the file is opened non-blocking) and fail the whole read. */
+START_TEST(read_stops_at_a_short_read)
+{
+	char buf[64], path[64];
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], "MemTotal: 1 kB\n", 15), 15);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+	ck_assert_int_eq(read_small_file(path, buf, sizeof(buf)), 15);
+	ck_assert_str_eq(buf, "MemTotal: 1 kB\n");
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 START_TEST(read_size_one_gives_empty_string)
 {
 	char buf[4] = "XYZ";
@@ -461,6 +479,7 @@ util_suite(void)
 	tcase_add_test(tc, read_whole_small_file);
 	tcase_add_test(tc, read_truncates_and_terminates);
 	tcase_add_test(tc, read_exact_fit);
+	tcase_add_test(tc, read_stops_at_a_short_read);
 	tcase_add_test(tc, read_size_one_gives_empty_string);
 	tcase_add_test(tc, read_size_zero_is_einval);
 	tcase_add_test(tc, read_empty_file);
