@@ -79,7 +79,7 @@ qubes)
 	if ! out=$(xenballoond -n -f "$CFG" 2>&1); then
 		finish "unavailable xenballoond refuses this configuration: $(echo "$out" | tail -n 1)"
 	fi
-	xenballoond -d -f "$CFG" --pidfile /run/xenballoond.pid > /run/daemon.log 2>&1 &
+	xenballoond -d -v -f "$CFG" --pidfile /run/xenballoond.pid > /run/daemon.log 2>&1 &
 	pid=$!
 	;;
 esac

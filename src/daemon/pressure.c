@@ -227,7 +227,10 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 		out->why = "hold-off after a grow";
 		return;
 	}
-	if (st->shrunk && sub0(in->now_ms, st->last_shrink_ms) < PRESSURE_SHRINK_EVERY_MS) {
+	/* Ticks a second apart may be timed a few ms less apart: each may
+	 * shrink. */
+	if (st->shrunk && sub0(in->now_ms, st->last_shrink_ms) + PRESSURE_TICK_SLACK_MS <
+	    PRESSURE_SHRINK_EVERY_MS) {
 		out->why = "shrunk less than a second ago";
 		return;
 	}

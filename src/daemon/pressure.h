@@ -23,7 +23,8 @@
 #define PRESSURE_HORIZON_MS 1000u      /* headroom = growth rate x this */
 #define PRESSURE_MIN_HEADROOM_KB 32768u /* ... and never less than this */
 #define PRESSURE_HOLDOFF_MS 3000u      /* no shrinking this long after a grow */
-#define PRESSURE_SHRINK_EVERY_MS 1000u /* at most one shrink step a second */
+#define PRESSURE_SHRINK_EVERY_MS 1000u /* at most one shrink step a second, */
+#define PRESSURE_TICK_SLACK_MS 100u    /*   less a tick's jitter */
 #define PRESSURE_DEADBAND_MIN_KB 4096u /* moves smaller than this, or 1/64 */
 #define PRESSURE_DEADBAND_DIV 64u      /*   of the target, are not made */
 #define PRESSURE_RISE_KB 1024u         /* use rising: at least this per sample */

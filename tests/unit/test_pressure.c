@@ -179,8 +179,10 @@ START_TEST(shrink_after_holdoff_fast_then_deadband)
 	ck_assert(!s.out.write);
 	step(&s, 500, 100000);        /* gap 50000 -> 262000 */
 	ck_assert_uint_eq(s.out.new_kb, 262000);
-	step(&s, 1000, 100000);       /* gap 25000 -> 249500 */
+	/* A tick timed 40 ms early is still the next tick. */
+	step(&s, 960, 100000);        /* gap 25000 -> 249500 */
 	ck_assert_uint_eq(s.out.new_kb, 249500);
+	step(&s, 40, 100000);
 	step(&s, 1000, 100000);       /* gap 12500 -> 243250 */
 	ck_assert_uint_eq(s.out.new_kb, 243250);
 	/* gap 6250, half 3125, under the deadband (243250/64 = 3800, at
