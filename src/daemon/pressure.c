@@ -15,8 +15,8 @@
  *
  *   shrink quickly while it is safe (no stall, no refaults or swap-ins,
  *   use not rising, even slowly, over the last 2 s, a few seconds after
- *   the last grow): half the gap a second, so free memory goes back
- *   within seconds; an eighth while a little stall shows; not at all
+ *   the last grow): three quarters of the gap a second, so free memory
+ *   goes back within seconds; an eighth while a little stall shows; not at all
  *   above PRESSURE_STALL_STOP_PPM.
  *
  * A move smaller than the deadband is not made, so a settled guest
@@ -238,7 +238,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 		out->why = "within the deadband";
 		return;
 	}
-	gap = out->stall_ppm <= PRESSURE_STALL_QUIET_PPM ? (gap + 1) / 2 : gap / 8;
+	gap = out->stall_ppm <= PRESSURE_STALL_QUIET_PPM ? gap - gap / 4 : gap / 8;
 	if (gap < out->deadband_kb)
 		gap = out->deadband_kb;
 	out->new_kb = policy_clamp(b, sub0(in->target_kb, gap) < out->goal_kb ? out->goal_kb :

@@ -32,7 +32,7 @@
 					* (RISE_KB) within this long: a slow
 					* allocation is still an allocation */
 /* Stall ("some" PSI time) over the last interval, parts per million. */
-#define PRESSURE_STALL_QUIET_PPM 100u  /* at most: shrink fast (1/2 of the gap) */
+#define PRESSURE_STALL_QUIET_PPM 100u  /* at most: shrink fast (3/4 of the gap) */
 #define PRESSURE_STALL_STOP_PPM 1000u  /* above: no shrinking (0.1 %) */
 #define PRESSURE_STALL_GROW_PPM 5000u  /* at least: grow (0.5 %) */
 /* Refaults and swap-ins, pages a second, above which we do not shrink. */

@@ -168,42 +168,50 @@ START_TEST(shrink_after_holdoff_fast_then_deadband)
 	ck_assert_str_eq(s.out.why, "hold-off after a grow");
 	/* 3 s after the grow; the rate of the burst is still in the window
 	 * (80000 kB/s until 10 s after it): goal 100000 + 80000 + 57000 =
-	 * 237000; gap 100000, half of it: 287000. */
+	 * 237000; gap 100000, three quarters of it: 262000. */
 	step(&s, 1000, 100000);
 	ck_assert_uint_eq(s.in.now_ms - t0, 3000);
 	ck_assert(s.out.write);
 	ck_assert_int_eq(s.out.action, PRESSURE_SHRINK);
-	ck_assert_uint_eq(s.out.new_kb, 287000);
+	ck_assert_uint_eq(s.out.new_kb, 262000);
 	/* Half a second later: at most one step a second. */
 	step(&s, 500, 100000);
 	ck_assert(!s.out.write);
-	step(&s, 500, 100000);        /* gap 50000 -> 262000 */
-	ck_assert_uint_eq(s.out.new_kb, 262000);
-	/* A tick timed 40 ms early is still the next tick. */
-	step(&s, 960, 100000);        /* gap 25000 -> 249500 */
-	ck_assert_uint_eq(s.out.new_kb, 249500);
-	step(&s, 40, 100000);
-	step(&s, 1000, 100000);       /* gap 12500 -> 243250 */
+	step(&s, 500, 100000);        /* gap 25000 -> 6250 left: 243250 */
 	ck_assert_uint_eq(s.out.new_kb, 243250);
-	/* gap 6250, half 3125, under the deadband (243250/64 = 3800, at
-	 * least 4096): a step of the deadband, 239154 */
-	step(&s, 1000, 100000);
-	ck_assert_uint_eq(s.out.new_kb, 239154);
-	/* gap 2154 < 4096: stays. */
+	/* A tick timed 40 ms early is still the next tick: gap 6250, three
+	 * quarters 4688, over the deadband (243250/64 = 3800, at least
+	 * 4096): 238562. */
+	step(&s, 960, 100000);
+	ck_assert_uint_eq(s.out.new_kb, 238562);
+	step(&s, 40, 100000);
+	ck_assert(!s.out.write);
+	/* gap 1562 < 4096: stays. */
 	step(&s, 1000, 100000);
 	ck_assert(!s.out.write);
 	ck_assert_str_eq(s.out.why, "within the deadband");
-	ck_assert_uint_eq(s.in.now_ms - t0, 8000);
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write);
+	ck_assert_uint_eq(s.in.now_ms - t0, 7000);
 	/* The burst leaves the window 10 s after it: the headroom falls to
 	 * the minimum, goal 189768, and shrinking resumes. */
+	step(&s, 1000, 100000);
 	step(&s, 1000, 100000);
 	step(&s, 1000, 100000);
 	ck_assert(!s.out.write);     /* 10000 ms: still inside (not > window) */
 	step(&s, 1000, 100000);
 	ck_assert_uint_eq(s.out.headroom_kb, PRESSURE_MIN_HEADROOM_KB);
 	ck_assert(s.out.write);
-	/* gap 239154 - 189768 = 49386, half 24693 */
-	ck_assert_uint_eq(s.out.new_kb, 239154 - 24693);
+	/* gap 238562 - 189768 = 48794, a quarter left: 12198 */
+	ck_assert_uint_eq(s.out.new_kb, 189768 + 12198);
+	/* gap 12198 -> 3049 left: 192817; then 3049 < 4096: stays. */
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.new_kb, 192817);
+	/* A gap a little over the deadband: three quarters of it is under
+	 * the deadband, so the step is the deadband itself. */
+	s.in.target_kb = 189768 + 5000;
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.new_kb, 189768 + 5000 - 4096);
 	for (int i = 0; i < 20; i++)
 		step(&s, 1000, 100000);
 	ck_assert(!s.out.write);
@@ -218,21 +226,22 @@ START_TEST(stall_slows_then_stops_shrink)
 
 	sim_init(&s, 400000);
 	s.in.some_us = 0;
-	/* No stall baseline yet, nothing grew: quiet, half the gap:
-	 * goal 189768, gap 210232 -> 105116 -> 294884 */
+	/* No stall baseline yet, nothing grew: quiet, three quarters of the
+	 * gap: goal 189768, gap 210232 -> 52558 left -> 242326 */
 	step(&s, 1000, 100000);
-	ck_assert_uint_eq(s.out.new_kb, 294884);
-	/* 0.05 ms stall in 1 s = 50 ppm: quiet: gap 105116 -> 52558 ->
-	 * 242326 */
+	ck_assert_uint_eq(s.out.new_kb, 242326);
+	/* 0.05 ms stall in 1 s = 50 ppm: quiet: gap 52558 -> 13139 left ->
+	 * 202907 */
 	s.in.some_us += 50;
 	step(&s, 1000, 100000);
 	ck_assert_uint_eq(s.out.stall_ppm, 50);
-	ck_assert_uint_eq(s.out.new_kb, 242326);
-	/* 0.5 ms = 500 ppm: an eighth: gap 52558 / 8 = 6569 -> 235757 */
+	ck_assert_uint_eq(s.out.new_kb, 202907);
+	/* 0.5 ms = 500 ppm: an eighth: gap 13139 / 8 = 1642, under the
+	 * deadband (4096): a step of the deadband -> 198811 */
 	s.in.some_us += 500;
 	step(&s, 1000, 100000);
 	ck_assert_str_eq(s.out.why, "little stall");
-	ck_assert_uint_eq(s.out.new_kb, 235757);
+	ck_assert_uint_eq(s.out.new_kb, 198811);
 	/* 1.001 ms = 1001 ppm: stop. */
 	s.in.some_us += 1001;
 	step(&s, 1000, 100000);
@@ -252,7 +261,7 @@ START_TEST(refaults_stop_shrink)
 
 	sim_init(&s, 400000);
 	s.in.refault_pages = 1000;
-	step(&s, 1000, 100000);       /* no baseline: shrinks to 294884 */
+	step(&s, 1000, 100000);       /* no baseline: shrinks to 242326 */
 	ck_assert(s.out.write);
 	s.in.refault_pages += 65;     /* 65 pages/s > 64 */
 	step(&s, 1000, 100000);
@@ -305,17 +314,18 @@ START_TEST(slow_allocation_blocks_shrink)
 	/* 400 kB more in use every 250 ms (1.6 MB/s, a burst on a busy
 	 * host): never 1024 kB between two samples, but 1200 kB within
 	 * 750 ms; no shrink while it goes on. */
-	sim_init(&s, 300000);
-	step(&s, 1000, 100000);       /* no baseline: shrinks to 244884 */
+	sim_init(&s, 400000);
+	step(&s, 1000, 100000);       /* no baseline: shrinks to 242326 */
 	ck_assert(s.out.write);
-	step(&s, 1000, 100000);       /* and again: 217326 */
+	step(&s, 1000, 100000);       /* and again: 202907 */
 	ck_assert(s.out.write);
 	for (int i = 1; i <= 12; i++) {
 		step(&s, 250, 100000 + (uint64_t)i * 400);
 		ck_assert_msg(s.out.action != PRESSURE_SHRINK, "shrank at slow sample %d", i);
 	}
 	ck_assert_str_eq(s.out.why, "use rising");
-	/* Still: shrinking resumes once 2 s have passed without a rise. */
+	/* Still (goal 104800 + 32768 + 57000 = 194568, 8339 under the
+	 * target): shrinking resumes once 2 s have passed without a rise. */
 	for (int i = 1; i <= 9; i++) {
 		step(&s, 250, 104800);
 		if (s.out.action == PRESSURE_SHRINK)
