@@ -64,6 +64,8 @@ def parse_log(path):
             elif w[0] == "X" and len(w) >= 2:
                 if w[1] in ("daemon", "trace_err"):
                     extra[w[1]].append(" ".join(w[2:]))
+                elif w[1].startswith(("cpu_", "policy_ticks_", "balloon_ticks_", "tasks_")):
+                    extra[w[1]] = w[2:]
                 elif len(w) >= 3:
                     extra[w[1]] = w[2]
     return phases, samples, extra
@@ -133,6 +135,45 @@ def measure(phases, samples, period_ms):
             resp.append(("grew", max(0, tg - tp)) if tg is not None else ("never", None))
     m["bursts"] = resp
     return m
+
+
+def cpu_use(extra, wall_s):
+    """Where the guest's one vCPU went during the trace, from the
+    guest's "X cpu_start/cpu_end" (/proc/stat: user nice system idle
+    iowait irq softirq steal, USER_HZ ticks) and the policy's process
+    and balloon thread ticks. None when the guest did not print them."""
+    try:
+        a = [int(x) for x in extra["cpu_start"]]
+        b = [int(x) for x in extra["cpu_end"]]
+    except (KeyError, ValueError):
+        return None
+    d = [y - x for x, y in zip(a, b)]
+    if len(d) < 8 or sum(d) <= 0:
+        return None
+    total = sum(d)
+    out = {"busy_pct": 100.0 * (d[0] + d[1] + d[2] + d[5] + d[6]) / total,
+           "steal_pct": 100.0 * d[7] / total, "ticks": total}
+    for k in ("policy", "balloon"):
+        try:
+            out[k + "_s"] = (int(extra[k + "_ticks_end"][0]) - int(extra[k + "_ticks_start"][0])) / 100.0
+        except (KeyError, ValueError, IndexError):
+            out[k + "_s"] = None
+    top = []
+    try:
+        before = {}
+        for x in extra["tasks_start"]:
+            pid, comm, t = x.rsplit(":", 2)
+            before[pid] = int(t)
+        for x in extra["tasks_end"]:
+            pid, comm, t = x.rsplit(":", 2)
+            d = int(t) - before.get(pid.split(":")[0], 0)
+            if d > 0:
+                top.append((d, comm.strip("()")))
+    except (KeyError, ValueError):
+        pass
+    top.sort(reverse=True)
+    out["top"] = ", ".join("%s %.2f" % (c, d / 100.0) for d, c in top[:6])
+    return out
 
 
 def burst_text(resp):
@@ -272,6 +313,29 @@ def main():
     if ph_rows:
         lines += ["Mean MB held (the balloon's current_kb) in each phase of the trace:", "",
                   md(["run", "policy"] + order, ph_rows), ""]
+
+    # Where each guest's CPU went (the trace is CPU-bound under TCG: a
+    # policy's own work and the balloon driver's slow its phases).
+    cpu_rows = []
+    for r in range(1, a.runs + 1):
+        for p in policies:
+            kind, m = res[(r, p)]
+            if kind != "ok":
+                continue
+            c = cpu_use(m["extra"], m["wall_s"])
+            if c is None:
+                cpu_rows.append([str(r), p, "-", "-", "-", "-", "-"])
+                continue
+            cpu_rows.append([str(r), p, "%.1f" % c["busy_pct"], "%.1f" % c["steal_pct"],
+                             "-" if c["policy_s"] is None else "%.2f" % c["policy_s"],
+                             "-" if c["balloon_s"] is None else "%.2f" % c["balloon_s"],
+                             c["top"] or "-"])
+    if cpu_rows:
+        lines += ["The guest's CPU over the trace (/proc/stat; USER_HZ ticks of the policy's "
+                  "process and of the balloon driver's xen-balloon thread):", "",
+                  md(["run", "policy", "busy %", "steal %", "policy CPU s", "balloon thread CPU s",
+                      "most CPU (task s)"],
+                     cpu_rows), ""]
 
     # Targets for the pressure goal, against the other rows of the same run.
     lines.append("Targets for the pressure goal (each run against its own rows):")

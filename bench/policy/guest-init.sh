@@ -84,19 +84,50 @@ qubes)
 	;;
 esac
 
+# CPU time, ticks of USER_HZ: the guest's (/proc/stat: user nice system
+# idle iowait irq softirq steal), the policy's process, the balloon
+# driver's kernel thread. Read before and after the trace.
+balloon_pid=$(grep -l '^xen-balloon$' /proc/[0-9]*/comm 2>/dev/null | head -n 1 | cut -d/ -f3)
+proc_ticks() {
+	if [ -n "$1" ] && [ -r "/proc/$1/stat" ]; then
+		# shellcheck disable=SC2046 # two numbers: utime stime
+		set -- $(cut -d' ' -f14,15 "/proc/$1/stat")
+		echo $(($1 + $2))
+	else
+		echo -
+	fi
+}
+cpu_mark() {
+	{
+		echo "X cpu_$1 $(head -n 1 /proc/stat | cut -d' ' -f3-10)"
+		echo "X policy_ticks_$1 $(proc_ticks "$pid")"
+		echo "X balloon_ticks_$1 $(proc_ticks "$balloon_pid")"
+		# Every task's ticks: which of them (kernel threads included)
+		# took the CPU during the trace.
+		echo "X tasks_$1 $(awk '{ printf "%s:%s:%d ", $1, $2, $14 + $15 }' /proc/[0-9]*/stat 2>/dev/null)"
+	} >> /run/cpu.txt
+}
+
 polbench sample "$period" > /run/samples.txt &
 spid=$!
 sleep 1
 xsw data/bench/phase trace
+cpu_mark start
 polbench trace > /run/phases.txt 2> /run/trace.err &
 tpid=$!
-# The trace's progress for dom0 (the last phase done).
-while [ -d /proc/$tpid ] && ! awk '{ exit ($3 == "Z") ? 0 : 1 }' /proc/$tpid/stat 2>/dev/null; do
-	xsw data/bench/phase "$(tail -n 1 /run/phases.txt | cut -d' ' -f2) done at $(cut -d' ' -f1 /proc/uptime)"
-	sleep 10
-done
+# The trace's progress for dom0 (the last phase done), every 30 s: each
+# look costs a few processes, which a 1-vCPU guest under TCG feels.
+(
+	while :; do
+		sleep 30
+		xsw data/bench/phase "$(tail -n 1 /run/phases.txt | cut -d' ' -f2) done at $(cut -d' ' -f1 /proc/uptime)"
+	done
+) &
+progress=$!
 wait "$tpid"
 trc=$?
+kill "$progress" 2>/dev/null
+cpu_mark end
 sleep 1
 kill "$spid"
 wait "$spid"
@@ -107,6 +138,7 @@ echo "BP-BEGIN $policy $run"
 cat /run/phases.txt /run/samples.txt
 echo "X trace_rc $trc"
 echo "X oom_lines $oom_lines"
+cat /run/cpu.txt
 sed 's/^/X trace_err /' /run/trace.err
 [ -f /run/daemon.log ] && tail -n 20 /run/daemon.log | sed 's/^/X daemon /'
 echo "X lines $(cat /run/phases.txt /run/samples.txt | wc -l)"
