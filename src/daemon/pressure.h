@@ -35,6 +35,9 @@
 #define PRESSURE_STALL_QUIET_PPM 100u  /* at most: shrink fast (3/4 of the gap) */
 #define PRESSURE_STALL_STOP_PPM 1000u  /* above: no shrinking (0.1 %) */
 #define PRESSURE_STALL_GROW_PPM 5000u  /* at least: grow (0.5 %) */
+#define PRESSURE_STALL_RISING_PPM 1000u /* ... or this much while use rises:
+					 * reclaim has begun under an
+					 * allocation (0.1 %) */
 /* Refaults and swap-ins, pages a second, above which we do not shrink. */
 #define PRESSURE_REFAULT_QUIET_PAGES_S 64u
 

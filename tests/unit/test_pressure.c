@@ -149,6 +149,45 @@ START_TEST(grow_on_stall)
 }
 END_TEST
 
+START_TEST(grow_on_little_stall_while_rising)
+{
+	struct sim s;
+
+	/* A guest above its goal: the first sample shrinks (quiet, three
+	 * quarters of the gap: goal 189768, gap 30232 -> 7558 left ->
+	 * 197326). */
+	sim_init(&s, 220000);
+	s.in.some_us = 1000000;
+	step(&s, 250, 100000);
+	ck_assert_uint_eq(s.out.new_kb, 197326);
+	/* Use up 2000 kB in 250 ms (rising) and 0.25 ms stalled: 1000 ppm,
+	 * under the 5000 of a settled guest but enough while use rises.
+	 * MemAvailable 197326 - 57000 - 102000 = 38326 is above the
+	 * headroom (32768), so only the stall makes this grow: want =
+	 * max(goal 191768 + burst 8000, target 197326 + headroom 32768) =
+	 * 230094. */
+	s.in.some_us += 250;
+	step(&s, 250, 102000);
+	ck_assert_uint_eq(s.out.stall_ppm, 1000);
+	ck_assert_uint_ge(s.in.mem_available_kb, s.out.headroom_kb);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+	ck_assert_str_eq(s.out.why, "stall");
+	ck_assert_uint_eq(s.out.new_kb, 230094);
+	/* The same stall with use flat: no grow, and no shrink (use rose
+	 * within the last 2 s). */
+	s.in.some_us += 250;
+	step(&s, 250, 102000);
+	ck_assert_uint_eq(s.out.stall_ppm, 1000);
+	ck_assert(!s.out.write);
+	/* Rising, 0.249 ms in 250 ms = 996 ppm: under the rising level. */
+	s.in.some_us += 249;
+	step(&s, 250, 104000);
+	ck_assert_uint_eq(s.out.stall_ppm, 996);
+	ck_assert(!s.out.write);
+}
+END_TEST
+
 START_TEST(shrink_after_holdoff_fast_then_deadband)
 {
 	struct sim s;
@@ -408,6 +447,7 @@ pressure_suite(void)
 	tcase_add_test(tc, grow_at_once_on_low_available);
 	tcase_add_test(tc, small_grow_waits_in_deadband);
 	tcase_add_test(tc, grow_on_stall);
+	tcase_add_test(tc, grow_on_little_stall_while_rising);
 	tcase_add_test(tc, shrink_after_holdoff_fast_then_deadband);
 	tcase_add_test(tc, stall_slows_then_stops_shrink);
 	tcase_add_test(tc, refaults_stop_shrink);
