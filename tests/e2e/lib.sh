@@ -127,6 +127,37 @@ guest_cmd() {
 	xenstore-write "/local/domain/$DOMID/data/e2e/cmd" "$*"
 }
 
+CMD_ID=${CMD_ID:-0}
+# gcmd SECS COMMAND: run COMMAND with sh -c in the guest, wait for its
+# result; sets RC (its exit status, 999 when no answer) and OUT (the last
+# line of its output). COMMAND must not hold glob characters (the agent
+# splits the line into words).
+# GCMD_SCALE multiplies every bound: 2 by default (TCG on a loaded host;
+# guests.sh sets 3 in the systemd guest).
+gcmd() {
+	gc_secs=$(($1 * ${GCMD_SCALE:-2}))
+	shift
+	CMD_ID=$((CMD_ID + 1))
+	guest_cmd "$CMD_ID sh $*"
+	gc_i=0 RC=999 OUT=""
+	while [ "$gc_i" -lt $((gc_secs * 4)) ]; do
+		gc_r=$(gread data/e2e/result)
+		case $gc_r in
+		"$CMD_ID rc="*)
+			gc_r=${gc_r#"$CMD_ID rc="}
+			RC=${gc_r%% *}
+			OUT=${gc_r#"$RC"}
+			OUT=${OUT# }
+			return 0
+			;;
+		esac
+		gc_i=$((gc_i + 1))
+		sleep 0.25
+	done
+	OUT="no answer within $gc_secs s"
+	return 1
+}
+
 daemon_args() {
 	echo "xb_SELF=$1 xb_SELF_INTERVAL=$INTERVAL xb_INTERVAL=$INTERVAL" \
 		"xb_AUTO_DOWNHYSTERESIS=$DOWN xb_AUTO_UPHYSTERESIS=$UP xb_MINMEM=$FLOORMB" \
