@@ -64,7 +64,7 @@ def parse_log(path):
             elif w[0] == "X" and len(w) >= 2:
                 if w[1] in ("daemon", "trace_err"):
                     extra[w[1]].append(" ".join(w[2:]))
-                elif w[1].startswith(("cpu_", "policy_ticks_", "balloon_ticks_", "tasks_")):
+                elif w[1].startswith(("cpu_", "tasks_")):
                     extra[w[1]] = w[2:]
                 elif len(w) >= 3:
                     extra[w[1]] = w[2]
@@ -137,43 +137,41 @@ def measure(phases, samples, period_ms):
     return m
 
 
-def cpu_use(extra, wall_s):
+def task_ticks(words):
+    """{pid: (name, ticks)} from an "X tasks_..." line: "PID:(NAME):TICKS"
+    words (a name may hold colons, as kworker/u2:1 does)."""
+    out = {}
+    for x in words:
+        pid, rest = x.split(":", 1)
+        name, ticks = rest.rsplit(":", 1)
+        out[pid] = (name.strip("()"), int(ticks))
+    return out
+
+
+def cpu_use(extra):
     """Where the guest's one vCPU went during the trace, from the
     guest's "X cpu_start/cpu_end" (/proc/stat: user nice system idle
-    iowait irq softirq steal, USER_HZ ticks) and the policy's process
-    and balloon thread ticks. None when the guest did not print them."""
+    iowait irq softirq steal, USER_HZ ticks) and "X tasks_start/end"
+    (every task's ticks). None when the guest did not print them."""
     try:
         a = [int(x) for x in extra["cpu_start"]]
         b = [int(x) for x in extra["cpu_end"]]
+        t0, t1 = task_ticks(extra["tasks_start"]), task_ticks(extra["tasks_end"])
     except (KeyError, ValueError):
         return None
     d = [y - x for x, y in zip(a, b)]
     if len(d) < 8 or sum(d) <= 0:
         return None
     total = sum(d)
-    out = {"busy_pct": 100.0 * (d[0] + d[1] + d[2] + d[5] + d[6]) / total,
-           "steal_pct": 100.0 * d[7] / total, "ticks": total}
-    for k in ("policy", "balloon"):
-        try:
-            out[k + "_s"] = (int(extra[k + "_ticks_end"][0]) - int(extra[k + "_ticks_start"][0])) / 100.0
-        except (KeyError, ValueError, IndexError):
-            out[k + "_s"] = None
-    top = []
-    try:
-        before = {}
-        for x in extra["tasks_start"]:
-            pid, comm, t = x.rsplit(":", 2)
-            before[pid] = int(t)
-        for x in extra["tasks_end"]:
-            pid, comm, t = x.rsplit(":", 2)
-            d = int(t) - before.get(pid.split(":")[0], 0)
-            if d > 0:
-                top.append((d, comm.strip("()")))
-    except (KeyError, ValueError):
-        pass
-    top.sort(reverse=True)
-    out["top"] = ", ".join("%s %.2f" % (c, d / 100.0) for d, c in top[:6])
-    return out
+    used = {pid: (name, ticks - t0.get(pid, (name, 0))[1]) for pid, (name, ticks) in t1.items()}
+    balloon = [s for name, s in used.values() if name == "xen-balloon"]
+    policy = used.get(extra.get("policy_pid", "-"))
+    top = sorted(((s, name) for name, s in used.values() if s > 0), reverse=True)
+    return {"busy_pct": 100.0 * (d[0] + d[1] + d[2] + d[5] + d[6]) / total,
+            "steal_pct": 100.0 * d[7] / total,
+            "policy_s": policy[1] / 100.0 if policy else None,
+            "balloon_s": balloon[0] / 100.0 if balloon else None,
+            "top": ", ".join("%s %.2f" % (name, s / 100.0) for s, name in top[:6])}
 
 
 def burst_text(resp):
@@ -322,7 +320,7 @@ def main():
             kind, m = res[(r, p)]
             if kind != "ok":
                 continue
-            c = cpu_use(m["extra"], m["wall_s"])
+            c = cpu_use(m["extra"])
             if c is None:
                 cpu_rows.append([str(r), p, "-", "-", "-", "-", "-"])
                 continue

@@ -84,29 +84,17 @@ qubes)
 	;;
 esac
 
-# CPU time, ticks of USER_HZ: the guest's (/proc/stat: user nice system
-# idle iowait irq softirq steal), the policy's process, the balloon
-# driver's kernel thread. Read before and after the trace.
-balloon_pid=$(grep -l '^xen-balloon$' /proc/[0-9]*/comm 2>/dev/null | head -n 1 | cut -d/ -f3)
-proc_ticks() {
-	if [ -n "$1" ] && [ -r "/proc/$1/stat" ]; then
-		# shellcheck disable=SC2046 # two numbers: utime stime
-		set -- $(cut -d' ' -f14,15 "/proc/$1/stat")
-		echo $(($1 + $2))
-	else
-		echo -
-	fi
-}
+# CPU time, ticks of USER_HZ, before and after the trace: the guest's
+# (/proc/stat: user nice system idle iowait irq softirq steal) and every
+# task's, kernel threads included (the analysis finds the policy's
+# process by its pid and the balloon driver's xen-balloon thread there).
 cpu_mark() {
 	{
 		echo "X cpu_$1 $(head -n 1 /proc/stat | cut -d' ' -f3-10)"
-		echo "X policy_ticks_$1 $(proc_ticks "$pid")"
-		echo "X balloon_ticks_$1 $(proc_ticks "$balloon_pid")"
-		# Every task's ticks: which of them (kernel threads included)
-		# took the CPU during the trace.
 		echo "X tasks_$1 $(awk '{ printf "%s:%s:%d ", $1, $2, $14 + $15 }' /proc/[0-9]*/stat 2>/dev/null)"
 	} >> /run/cpu.txt
 }
+echo "X policy_pid ${pid:--}" >> /run/cpu.txt
 
 polbench sample "$period" > /run/samples.txt &
 spid=$!
