@@ -163,10 +163,12 @@ CHECK_ORDER  := check-harness check-integration check-asan check-valgrind \
 CHECK_SUITES  = $(filter $(CHECK_TARGETS),$(CHECK_ORDER)) \
 		$(filter-out $(CHECK_ORDER),$(CHECK_TARGETS))
 
+# -k: a failing suite does not stop the others, and the closing line
+# (scripts/summary.sh) is printed on every run, failed or not.
 check: all
 	@rm -rf $(RESULTS)
-	$(MAKE) --no-print-directory check-unit check-lint $(CHECK_SUITES)
-	@sh scripts/summary.sh $(RESULTS)
+	@$(MAKE) --no-print-directory -k check-unit check-lint $(CHECK_SUITES); \
+	sh scripts/summary.sh $(RESULTS) $$?
 
 clean:
 	rm -rf $(BUILD)/rel $(BUILD)/san $(BUILD)/results $(PROGS)
