@@ -53,7 +53,7 @@ COMMON_SRCS  := src/common/log.c src/common/util.c src/common/parse.c src/common
 # The daemon's modules; xenballoond.c holds main() and the loop.
 DAEMON_LIB_SRCS := src/daemon/config.c src/daemon/policy.c src/daemon/balloon.c \
 		src/daemon/engine.c src/daemon/xs.c src/daemon/daemon.c src/daemon/notify.c \
-		src/daemon/pressure.c src/daemon/psifile.c
+		src/daemon/pressure.c src/daemon/psifile.c src/daemon/workingset.c
 DAEMON_SRCS  := src/daemon/xenballoond.c $(DAEMON_LIB_SRCS)
 MONITOR_SRCS := src/monitor/monitor.c src/monitor/monitor_xs.c \
 		src/monitor/monitor_host.c src/monitor/monitor_out.c

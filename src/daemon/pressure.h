@@ -6,8 +6,8 @@
  * brings the clock and the readings, and writes the decision.
  *
  * Balloon figures (goal_kb, new_kb, the bounds) are in balloon units;
- * used_kb, headroom_kb and MemAvailable are the guest's own (MemTotal
- * side). The two differ by offset_kb = current_kb - MemTotal.
+ * used_kb, cache_kb, headroom_kb and MemAvailable are the guest's own
+ * (MemTotal side). The two differ by offset_kb = current_kb - MemTotal.
  */
 #ifndef XB_PRESSURE_H
 #define XB_PRESSURE_H
@@ -45,7 +45,7 @@
 
 struct pressure_sample {
 	uint64_t t_ms;
-	uint64_t used_kb;
+	uint64_t inuse_kb;           /* used + kept cache */
 };
 
 struct pressure_state {
@@ -65,7 +65,11 @@ struct pressure_state {
 struct pressure_in {
 	uint64_t now_ms;             /* monotonic */
 	uint64_t mem_total_kb;       /* MemTotal */
-	uint64_t mem_available_kb;   /* MemAvailable */
+	uint64_t used_kb;            /* MemTotal - MemAvailable (meminfo_used_kb) */
+	uint64_t cache_keep_kb;      /* page cache counted as in use (workingset.h) */
+	bool cache_refaulting;       /* the cache's own pages are read back: a stall
+				      * is theirs, and the kept cache has grown by
+				      * what was read back */
 	uint64_t target_kb;          /* the balloon's present target */
 	const struct policy_out *bounds; /* offset, floor and maximum */
 	bool have_psi;               /* some_us is a reading */
@@ -78,6 +82,8 @@ enum pressure_action { PRESSURE_HOLD, PRESSURE_GROW, PRESSURE_SHRINK };
 
 struct pressure_out {
 	uint64_t used_kb;            /* MemTotal - MemAvailable */
+	uint64_t cache_kb;           /* page cache counted as in use */
+	uint64_t inuse_kb;           /* used + cache: what the goal starts from */
 	uint64_t rate_kb_s;          /* fastest growth of use in the window */
 	uint64_t headroom_kb;
 	uint64_t goal_kb;            /* used + headroom, balloon units, clamped */

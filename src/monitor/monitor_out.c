@@ -357,8 +357,10 @@ static const struct tcol table_cols[] = {
 	{ "  dom0-tgt", 11, MF_TARGET },
 	{ "    max-kb", 10, MF_STATIC_MAX },
 	/* The pressure goal's figures: in use (MemTotal - MemAvailable), the
-	 * goal (balloon units), PSI memory stall averages over 10 s (%). */
+	 * page cache it keeps, the goal (balloon units), PSI memory stall
+	 * averages over 10 s (%). */
 	{ "   used-kb", 10, MF_USED },
+	{ "  cache-kb", 10, MF_WORKINGSET },
 	{ "   goal-kb", 10, MF_GOAL },
 	{ " psi-some", 9, MF_PSI_SOME },
 	{ " psi-full", 9, MF_PSI_FULL },
@@ -554,6 +556,7 @@ static const char *const json_names[MF_COUNT] = {
 	[MF_STATIC_MAX] = "static_max_kb",
 	[MF_USED] = "used_kb",
 	[MF_GOAL] = "goal_kb",
+	[MF_WORKINGSET] = "workingset_kb",
 	[MF_PSI_SOME] = "psi_some_avg10",
 	[MF_PSI_FULL] = "psi_full_avg10",
 };
@@ -654,6 +657,8 @@ static const struct pmetric guest_metrics[] = {
 	  "Memory in use in the guest, MemTotal - MemAvailable (used)." },
 	{ MF_GOAL, "xenballoon_guest_goal_bytes", "gauge", 1024,
 	  "The selfballooning goal, in balloon units like selftarget (goal)." },
+	{ MF_WORKINGSET, "xenballoon_guest_workingset_bytes", "gauge", 1024,
+	  "Page cache the guest's goal keeps as in use (workingset)." },
 	{ MF_PSI_SOME, "xenballoon_guest_psi_memory_some_avg10_ratio", "gauge", 0,
 	  "Share of the last 10 s some task stalled on memory (PSI)." },
 	{ MF_PSI_FULL, "xenballoon_guest_psi_memory_full_avg10_ratio", "gauge", 0,

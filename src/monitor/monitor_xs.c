@@ -26,6 +26,7 @@
  * that keeps memory/ read-only to the guest. */
 static const enum xs_stat shown_stats[] = {
 	XSS_MEMINFO, XSS_VMSTAT, XSS_SELFTARGET, XSS_PRESWAP, XSS_PRESSURE, XSS_USED, XSS_GOAL,
+	XSS_WORKINGSET,
 };
 
 static int
@@ -169,7 +170,12 @@ parse_stat(struct mon_domain *d, enum xs_stat k, const char *v, unsigned len)
 	case XSS_GOAL:
 		parse_number_key(d, MF_GOAL, v, len, MON_KB_MAX);
 		break;
+	case XSS_WORKINGSET:
+		parse_number_key(d, MF_WORKINGSET, v, len, MON_KB_MAX);
+		break;
 	case XSS_UPTIME:
+	case XSS_MODE:
+	case XSS_HEARTBEAT:
 	case XSS_COUNT:
 		break;
 	}
