@@ -29,7 +29,7 @@ dmesg -n 7
 
 xsw() { xenstore-write "$@" 2>/dev/null; }
 
-policy=static run=0 period=250 trace=anon hot_mb=154 reads=20000
+policy=static run=0 period=250 trace=anon hot_mb=154 reads=32000
 CFG=/etc/xenballoon.conf
 : > "$CFG"
 # shellcheck disable=SC2013 # the kernel's command line is words

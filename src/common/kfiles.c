@@ -135,6 +135,8 @@ static const struct {
 	  offsetof(struct vmstat, refault_file), VM_REFAULT_FILE },
 	{ "workingset_refault", sizeof("workingset_refault") - 1,
 	  offsetof(struct vmstat, refault), VM_REFAULT },
+	VM_FIELD(pgsteal_kswapd, VM_PGSTEAL_KSWAPD),
+	VM_FIELD(pgsteal_direct, VM_PGSTEAL_DIRECT),
 };
 #define VM_NFIELDS (sizeof(vm_fields) / sizeof(vm_fields[0]))
 #define VM_NKEYS 6

@@ -59,6 +59,8 @@ enum {
 	VM_REFAULT_ANON = 1u << 6,
 	VM_REFAULT_FILE = 1u << 7,
 	VM_REFAULT = 1u << 8,
+	VM_PGSTEAL_KSWAPD = 1u << 9,
+	VM_PGSTEAL_DIRECT = 1u << 10,
 };
 
 struct vmstat {
@@ -73,6 +75,10 @@ struct vmstat {
 	uint64_t refault_anon;
 	uint64_t refault_file;
 	uint64_t refault;
+	/* Pages the kernel reclaimed (evicted cache, swapped out) for want
+	 * of free memory: by kswapd, and by the allocating task itself. */
+	uint64_t pgsteal_kswapd;
+	uint64_t pgsteal_direct;
 	unsigned have; /* VM_* bits */
 };
 

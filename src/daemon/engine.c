@@ -330,6 +330,10 @@ pressure_inputs(struct engine *e, struct pressure_in *pin, struct ws_in *win)
 		pin->have_refaults = true;
 		pin->refault_pages = vm.refault_anon + vm.refault_file + vm.refault + vm.pswpin;
 	}
+	if (n > 0 && (vm.have & (VM_PGSTEAL_KSWAPD | VM_PGSTEAL_DIRECT))) {
+		pin->have_reclaim = true;
+		pin->reclaim_pages = vm.pgsteal_kswapd + vm.pgsteal_direct;
+	}
 	/* Before Linux 5.9, workingset_refault counted the cache alone. */
 	if (n > 0 && (vm.have & (VM_REFAULT_FILE | VM_REFAULT))) {
 		win->have_refaults = true;
@@ -353,6 +357,7 @@ pressure_step(struct engine *e, const struct readings *r, struct policy_out *out
 	pin.mem_total_kb = r->mi.mem_total_kb;
 	pin.used_kb = e->used_kb;
 	pin.target_kb = r->driver_kb;
+	pin.current_kb = r->current_kb;
 	pin.bounds = out;
 	pressure_inputs(e, &pin, &win);
 	win.now_ms = pin.now_ms;
@@ -394,13 +399,14 @@ log_pressure(const struct engine *e)
 
 	snprintf(line, sizeof(line), "pressure: %s (%s): used=%" PRIu64 " cache-kept=%" PRIu64
 	    " headroom=%" PRIu64 " goal=%" PRIu64 " kB rate=%" PRIu64 " kB/s stall=%u ppm"
-	    " psi-some-avg10=%s%u.%02u%% refaults=%" PRIu64 " pages/s deadband=%" PRIu64 " kB;"
+	    " psi-some-avg10=%s%u.%02u%% refaults=%" PRIu64 " reclaimed=%" PRIu64 " pages/s"
+	    " deadband=%" PRIu64 " kB;"
 	    " cache: %s: cached=%" PRIu64 " kept=%" PRIu64 " added=%" PRIu64 " released=%" PRIu64
 	    " refaulted=%" PRIu64 " kB unused=%" PRIu64 " of hold=%" PRIu64 " s%s",
 	    pressure_action_name(po->action), po->why, po->used_kb, po->cache_kb, po->headroom_kb,
 	    po->goal_kb, po->rate_kb_s, po->stall_ppm, e->have_psi_last ? "" : "none/",
 	    e->psi_last.some.avg10_centi / 100, e->psi_last.some.avg10_centi % 100,
-	    po->refault_pages_s, po->deadband_kb, w->why, w->file_kb, w->kept_kb, w->added_kb,
+	    po->refault_pages_s, po->reclaim_pages_s, po->deadband_kb, w->why, w->file_kb, w->kept_kb, w->added_kb,
 	    w->released_kb, w->refault_kb, w->idle_ms / 1000, w->hold_ms / 1000,
 	    w->refuted ? " (refuted)" : "");
 	if (e->dry_run)

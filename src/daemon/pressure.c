@@ -15,8 +15,15 @@
  *   growth), when MemAvailable beyond the kept cache falls under the
  *   headroom or tasks start to stall for memory (0.5 % of the time, or
  *   0.1 % while use rises: an allocation that stalls has already met
- *   reclaim); a stall of the cache's own refaults grows by what was
- *   read back (the goal has it), not by a headroom more each time;
+ *   reclaim; so has one while the kernel reclaims pages, which a guest
+ *   without PSI shows too); a stall of the cache's own refaults grows
+ *   by what was read back (the goal has it), not by a headroom more
+ *   each time;
+ *
+ *   while the balloon is still taking the memory of a shrink (and one
+ *   sample after), a stall without refaults or swap-ins is the
+ *   balloon's own reclaim evicting cache for its pages: it grows
+ *   nothing, or every shrink of a cached guest would bounce back;
  *
  *   shrink quickly while it is safe (no stall, no refaults or swap-ins,
  *   use not rising, even slowly, over the last 2 s, a few seconds after
@@ -127,12 +134,17 @@ rates(struct pressure_state *st, const struct pressure_in *in, struct pressure_o
 	if (dt > 0 && in->have_refaults && st->prev_had_refault &&
 	    in->refault_pages >= st->prev_refault_pages)
 		out->refault_pages_s = (in->refault_pages - st->prev_refault_pages) * 1000 / dt;
+	if (dt > 0 && in->have_reclaim && st->prev_had_reclaim &&
+	    in->reclaim_pages >= st->prev_reclaim_pages)
+		out->reclaim_pages_s = (in->reclaim_pages - st->prev_reclaim_pages) * 1000 / dt;
 	st->have_prev = true;
 	st->prev_ms = in->now_ms;
 	st->prev_had_psi = in->have_psi;
 	st->prev_some_us = in->some_us;
 	st->prev_had_refault = in->have_refaults;
 	st->prev_refault_pages = in->refault_pages;
+	st->prev_had_reclaim = in->have_reclaim;
+	st->prev_reclaim_pages = in->reclaim_pages;
 }
 
 void
@@ -141,7 +153,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 {
 	const struct policy_out *b = in->bounds;
 	uint64_t avail, prev_used = 0, burst_kb, gap;
-	bool rising, stalling, had_sample = st->count > 0;
+	bool rising, stalling, inflating, own_reclaim, had_sample = st->count > 0;
 
 	*out = (struct pressure_out){ .action = PRESSURE_HOLD, .why = "settled" };
 	out->used_kb = in->used_kb < in->mem_total_kb ? in->used_kb : in->mem_total_kb;
@@ -171,8 +183,13 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	out->next_sample_ms = rising ? PRESSURE_FAST_SAMPLE_MS : 0;
 
 	/* Grow: the headroom is running out, or tasks stall. */
-	stalling = out->stall_ppm >= PRESSURE_STALL_GROW_PPM ||
-	    (rising && out->stall_ppm >= PRESSURE_STALL_RISING_PPM);
+	inflating = in->current_kb > sat_add(in->target_kb, PRESSURE_INFLATING_KB);
+	own_reclaim = (inflating || st->prev_inflating) &&
+	    out->refault_pages_s <= PRESSURE_REFAULT_QUIET_PAGES_S;
+	st->prev_inflating = inflating;
+	stalling = !own_reclaim && (out->stall_ppm >= PRESSURE_STALL_GROW_PPM ||
+	    (rising && (out->stall_ppm >= PRESSURE_STALL_RISING_PPM ||
+	    out->reclaim_pages_s >= PRESSURE_RECLAIM_RISING_PAGES_S)));
 	if (avail < out->headroom_kb || stalling) {
 		uint64_t want = sat_add(out->goal_kb, burst_kb);
 
@@ -215,8 +232,12 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 		out->why = "use rising";
 		return;
 	}
+	if (inflating) {
+		out->why = "the balloon is still taking the last shrink";
+		return;
+	}
 	if (out->stall_ppm > PRESSURE_STALL_STOP_PPM) {
-		out->why = "stall";
+		out->why = own_reclaim ? "the balloon's own reclaim" : "stall";
 		return;
 	}
 	if (out->refault_pages_s > PRESSURE_REFAULT_QUIET_PAGES_S) {

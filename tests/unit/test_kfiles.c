@@ -337,7 +337,12 @@ START_TEST(vmstat_6_1)
 
 	ck_assert_uint_gt(len, 3000); /* about twice a xenstore node */
 	ck_assert_int_eq(vmstat_parse(t, len, &v), 0);
-	ck_assert_uint_eq(v.have, VM_ALL | VM_REFAULT_ANON | VM_REFAULT_FILE);
+	ck_assert_uint_eq(v.have, VM_ALL | VM_REFAULT_ANON | VM_REFAULT_FILE |
+	    VM_PGSTEAL_KSWAPD | VM_PGSTEAL_DIRECT);
+	/* Reclaim by kswapd and by allocating tasks; not pgsteal_anon,
+	 * pgsteal_file (the same pages counted by type). */
+	ck_assert_uint_eq(v.pgsteal_kswapd, 195224);
+	ck_assert_uint_eq(v.pgsteal_direct, 4117);
 	ck_assert_uint_eq(v.refault_anon, 53);
 	ck_assert_uint_eq(v.refault_file, 2841);
 	ck_assert_uint_eq(v.refault, 0);

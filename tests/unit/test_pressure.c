@@ -525,6 +525,92 @@ START_TEST(cache_stall_grows_to_the_need)
 }
 END_TEST
 
+/* A shrink of a guest full of cache: the balloon's own reclaim evicts
+ * cache for its pages and shows as stall. While the balloon is still
+ * taking memory (and one sample after) that stall grows nothing, and
+ * no further shrink is stacked on it; the same stall with pages read
+ * back is a task's need, and grows. */
+START_TEST(own_reclaim_stall_does_not_bounce)
+{
+	struct sim s;
+
+	sim_init(&s, 339768);
+	s.in.cache_keep_kb = 150000;
+	s.in.some_us = 1000000;
+	step(&s, 1000, 100000);
+	/* A release step of the kept cache: the guest shrinks. */
+	s.in.cache_keep_kb = 130000;
+	step(&s, 1000, 100000);
+	ck_assert_int_eq(s.out.action, PRESSURE_SHRINK);
+	/* The balloon is still 10 MB above its new target, its reclaim
+	 * stalling 5 % of the time: no grow, no second shrink. */
+	s.in.current_kb = s.in.target_kb + 10240;
+	s.in.some_us += 50000;
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write);
+	ck_assert_str_eq(s.out.why, "the balloon is still taking the last shrink");
+	/* It got there; its last stall is still in this sample: no grow. */
+	s.in.current_kb = s.in.target_kb;
+	s.in.some_us += 50000;
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write || s.out.action != PRESSURE_GROW);
+	/* Settled: a stall now is a task's, and grows. */
+	s.in.some_us += 50000;
+	step(&s, 1000, 100000);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+	/* While it takes memory, a stall with pages read back grows too. */
+	sim_init(&s, 339768);
+	s.in.some_us = 1000000;
+	s.in.refault_pages = 1000;
+	step(&s, 1000, 100000);
+	s.in.current_kb = s.in.target_kb + 10240;
+	s.in.some_us += 50000;
+	s.in.refault_pages += 1000;
+	step(&s, 1000, 100000);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+}
+END_TEST
+
+/* No PSI (a kernel booted psi=0): the kernel reclaiming pages while
+ * use rises is the sign an allocation met reclaim, which would evict
+ * the newest cache first: grow at once, as for a stall. */
+START_TEST(reclaim_while_rising_grows_without_psi)
+{
+	struct sim s;
+
+	/* Plenty free (the first sample's shrink undone, as if dom0 had
+	 * set it back): only the reclaim can say memory is short. */
+	sim_init(&s, 339768);
+	s.in.have_psi = false;
+	s.in.have_reclaim = true;
+	s.in.reclaim_pages = 5000;
+	step(&s, 1000, 100000);
+	s.in.target_kb = 339768;
+	/* Use rises by 8 MB in 250 ms and 252 pages/s are reclaimed:
+	 * under the threshold: held (rising), no grow. */
+	s.in.reclaim_pages += 63;
+	step(&s, 250, 108192);
+	ck_assert_uint_eq(s.out.reclaim_pages_s, 252);
+	ck_assert_msg(!s.out.write, "wrote %llu: %s", (unsigned long long)s.out.new_kb, s.out.why);
+	/* 1024 pages/s while rising: grow, by a headroom. */
+	s.in.reclaim_pages += 256;
+	step(&s, 250, 116384);
+	ck_assert_uint_eq(s.out.reclaim_pages_s, 1024);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+	ck_assert_uint_ge(s.out.new_kb, 339768 + 32768);
+	/* The same reclaim with use steady (kswapd keeping its watermarks
+	 * after a burst): no grow. */
+	for (int i = 0; i < 4; i++)
+		step(&s, 1000, 116384);
+	s.in.reclaim_pages += 2000;
+	step(&s, 1000, 116384);
+	ck_assert(!s.out.write || s.out.action != PRESSURE_GROW);
+}
+END_TEST
+
 static Suite *
 pressure_suite(void)
 {
@@ -547,6 +633,8 @@ pressure_suite(void)
 	tcase_add_test(tc, kept_cache_is_in_use);
 	tcase_add_test(tc, cache_being_read_grows_the_guest);
 	tcase_add_test(tc, cache_stall_grows_to_the_need);
+	tcase_add_test(tc, own_reclaim_stall_does_not_bounce);
+	tcase_add_test(tc, reclaim_while_rising_grows_without_psi);
 	suite_add_tcase(s, tc);
 	return s;
 }
