@@ -152,7 +152,7 @@ check-lint: | $(BUILD)/.deps-test
 # bench last.
 CHECK_TARGETS :=
 include mk/harness.mk mk/integration.mk mk/monitor.mk mk/install.mk \
-	mk/fuzz.mk mk/faults.mk mk/e2e.mk mk/bench.mk mk/benchpolicy.mk mk/deb.mk
+	mk/fuzz.mk mk/faults.mk mk/e2e.mk mk/bench.mk mk/benchpolicy.mk mk/benchhost.mk mk/deb.mk
 
 all: $(ALL_TARGETS)
 

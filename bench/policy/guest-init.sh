@@ -11,7 +11,9 @@
 #   anything else: xenballoond -d with the xb_ configuration (nopsi: the
 #             guest was booted psi=0, so it has no PSI)
 # Traces: anon, polbench's trace (memory of its own); disk, diskserve's
-# service over the disk dom0 gave it as xvda (bp_hot_mb, bp_reads).
+# service over the disk dom0 gave it as xvda (bp_hot_mb, bp_reads);
+# host, `polbench host bh_offset 300 250`, one guest of make bench-host's
+# three, started when dom0 writes data/bench/go (bench/host/dom0-bench.sh).
 # The guest sets up 256 MB of zram swap, starts the policy, samples its
 # memory state while polbench runs the workload trace, then prints
 # everything on its console between "BP-BEGIN" and "BP-END" and writes
@@ -29,7 +31,7 @@ dmesg -n 7
 
 xsw() { xenstore-write "$@" 2>/dev/null; }
 
-policy=static run=0 period=250 trace=anon hot_mb=154 reads=32000
+policy=static run=0 period=250 trace=anon hot_mb=154 reads=32000 offset=0
 CFG=/etc/xenballoon.conf
 : > "$CFG"
 # shellcheck disable=SC2013 # the kernel's command line is words
@@ -41,6 +43,7 @@ for tok in $(cat /proc/cmdline); do
 	bp_trace=*) trace=${tok#bp_trace=} ;;
 	bp_hot_mb=*) hot_mb=${tok#bp_hot_mb=} ;;
 	bp_reads=*) reads=${tok#bp_reads=} ;;
+	bh_offset=*) offset=${tok#bh_offset=} ;;
 	xb_*=*)
 		k=${tok%%=*}
 		echo "XENBALLOON_${k#xb_}=${tok#*=}" >> "$CFG"
@@ -122,9 +125,21 @@ echo "X trace $trace" >> /run/cpu.txt
 polbench sample "$period" > /run/samples.txt &
 spid=$!
 sleep 1
+if [ "$trace" = host ]; then
+	# Ready; the three guests start together when dom0 says so.
+	xsw data/bench/phase ready
+	i=0
+	until [ -n "$(xenstore-read data/bench/go 2>/dev/null)" ]; do
+		i=$((i + 1))
+		[ "$i" -gt 1200 ] && finish "error no go from dom0 within 300 s"
+		sleep 0.25
+	done
+fi
 xsw data/bench/phase trace
 cpu_mark start
-if [ "$trace" = disk ]; then
+if [ "$trace" = host ]; then
+	polbench host "$offset" 300 250 > /run/phases.txt 2> /run/trace.err &
+elif [ "$trace" = disk ]; then
 	# A service: its hot data (a fifth of static-max) read once, served
 	# from the cache with a heap of its own, two lulls of 30 s, then
 	# the data left cold for four minutes (the service still runs).

@@ -8,6 +8,9 @@
  *                               print_header) to stdout
  *   polbench trace              run the workload trace; one line per
  *                               phase: "P NAME START_MS END_MS WORK"
+ *   polbench host OFFSET_S RAMP_MB BURST_MB
+ *                               one guest's part of make bench-host's
+ *                               multi-guest trace (see cmd_host)
  *   polbench qubes              a Qubes-like controller for comparison
  *                               only (not part of xenballoond): every
  *                               100 ms, when memory in use moved by more
@@ -452,6 +455,69 @@ static int cmd_trace(void)
 	return rc;
 }
 
+/* --- host: one guest's part of make bench-host ---------------------------- */
+
+static void idle_until(const char *name, long long t_end)
+{
+	long long t0 = now_ms();
+
+	sleep_until_ms(t_end);
+	phase(name, t0, now_ms(), "idle");
+}
+
+/* Timed from its start, so the guests' traces, started together by
+ * dom0, overlap as planned: OFFSET_S shifts this guest's ramp and
+ * burst. A working set of RAMP_MB (16 MB/s, read as the anonymous
+ * trace's is) from 5 s + offset until 170 s; a burst of BURST_MB as fast
+ * as the guest can fill it at 40 s + offset, held 10 s; the working set
+ * given back at 170 s; quiet until 200 s. */
+#define HOST_BURST_AT_S 40
+#define HOST_RAMP_END_S 170
+#define HOST_END_S 200
+
+static int cmd_host(long offset_s, unsigned long ramp_mb, unsigned long burst_mb)
+{
+	pthread_t th;
+	long long t0 = now_ms(), t;
+	struct chunks c = { .n = 0 };
+	char work[64];
+	int rc = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (pthread_create(&th, NULL, ws_reader, NULL) != 0)
+		return 1;
+	phase("start", t0, t0, "-");
+	idle_until("idle", t0 + (5 + offset_s) * 1000);
+	t = now_ms();
+	pthread_mutex_lock(&ws_lock);
+	if (alloc_paced(&ramp, ramp_mb, 8, 4, 250) != 0)
+		rc = 1;
+	ws_on = 1;
+	pthread_mutex_unlock(&ws_lock);
+	snprintf(work, sizeof(work), "mb=%lu,pace=16MB/s", ramp_mb);
+	phase("ramp", t, now_ms(), work);
+	idle_until("hold", t0 + (HOST_BURST_AT_S + offset_s) * 1000);
+	t = now_ms();
+	if (alloc_paced(&c, burst_mb, 8, 8, 0) != 0)
+		rc = 1;
+	snprintf(work, sizeof(work), "mb=%lu,pace=max", burst_mb);
+	phase("burst", t, now_ms(), work);
+	sleep_ms(10000);
+	t = now_ms();
+	free_chunks(&c);
+	phase("burst-free", t, now_ms(), "free");
+	idle_until("after", t0 + HOST_RAMP_END_S * 1000);
+	t = now_ms();
+	pthread_mutex_lock(&ws_lock);
+	ws_on = 0;
+	free_chunks(&ramp);
+	pthread_mutex_unlock(&ws_lock);
+	phase("ramp-free", t, now_ms(), "free");
+	idle_until("tail", t0 + HOST_END_S * 1000);
+	phase("end", now_ms(), now_ms(), "-");
+	return rc;
+}
+
 /* --- qubes --------------------------------------------------------------- */
 
 /* Qubes OS's qmemman asks each guest for its memory in use every 100 ms
@@ -504,6 +570,10 @@ int main(int argc, char **argv)
 		return cmd_trace();
 	if (argc >= 4 && strcmp(argv[1], "qubes") == 0)
 		return cmd_qubes(strtol(argv[2], NULL, 10), strtoll(argv[3], NULL, 10));
-	fprintf(stderr, "usage: polbench sample PERIOD_MS | trace | qubes FLOOR_MB STATIC_MAX_KB\n");
+	if (argc >= 5 && strcmp(argv[1], "host") == 0)
+		return cmd_host(strtol(argv[2], NULL, 10), strtoul(argv[3], NULL, 10),
+				strtoul(argv[4], NULL, 10));
+	fprintf(stderr, "usage: polbench sample PERIOD_MS | trace | qubes FLOOR_MB STATIC_MAX_KB"
+		" | host OFFSET_S RAMP_MB BURST_MB\n");
 	return 2;
 }

@@ -20,10 +20,11 @@
  *   by what was read back (the goal has it), not by a headroom more
  *   each time;
  *
- *   while the balloon is still taking the memory of a shrink (and one
- *   sample after), a stall without refaults or swap-ins is the
- *   balloon's own reclaim evicting cache for its pages: it grows
- *   nothing, or every shrink of a cached guest would bounce back;
+ *   while the balloon is taking the memory of a shrink (it did since
+ *   the last sample, or is still above its target), a stall or reclaim
+ *   without refaults or swap-ins is the balloon's own reclaim evicting
+ *   cache for its pages: it grows nothing, or every shrink of a cached
+ *   guest would bounce back;
  *
  *   shrink quickly while it is safe (no stall, no refaults or swap-ins,
  *   use not rising, even slowly, over the last 2 s, a few seconds after
@@ -184,9 +185,12 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 
 	/* Grow: the headroom is running out, or tasks stall. */
 	inflating = in->current_kb > sat_add(in->target_kb, PRESSURE_INFLATING_KB);
-	own_reclaim = (inflating || st->prev_inflating) &&
+	/* The balloon took memory since the last sample: the stall of that
+	 * interval is its reclaim's. */
+	own_reclaim = (inflating || (in->current_kb != 0 && had_sample &&
+	    sat_add(in->current_kb, PRESSURE_INFLATING_KB) < st->prev_current_kb)) &&
 	    out->refault_pages_s <= PRESSURE_REFAULT_QUIET_PAGES_S;
-	st->prev_inflating = inflating;
+	st->prev_current_kb = in->current_kb;
 	stalling = !own_reclaim && (out->stall_ppm >= PRESSURE_STALL_GROW_PPM ||
 	    (rising && (out->stall_ppm >= PRESSURE_STALL_RISING_PPM ||
 	    out->reclaim_pages_s >= PRESSURE_RECLAIM_RISING_PAGES_S)));

@@ -44,9 +44,10 @@
  * as for a stall: the allocation has met reclaim, which evicts the
  * newest cache first. Needs no PSI. */
 #define PRESSURE_RECLAIM_RISING_PAGES_S 256u
-/* The balloon still this far above its target is taking memory: a stall
- * then is its own reclaim (it evicts cache to take pages), not a task's
- * need, unless pages are read back. */
+/* The balloon still this far above its target, or this much smaller than
+ * at the last sample, is (or was) taking memory: a stall then is its own
+ * reclaim (it evicts cache to take pages), not a task's need, unless
+ * pages are read back. */
 #define PRESSURE_INFLATING_KB 1024u
 
 #define PRESSURE_RING 64
@@ -67,7 +68,7 @@ struct pressure_state {
 	bool prev_had_psi, prev_had_refault, prev_had_reclaim;
 	uint64_t last_grow_ms;
 	bool grown;                /* last_grow_ms is set */
-	bool prev_inflating;       /* the balloon was taking memory at the last sample */
+	uint64_t prev_current_kb;  /* the balloon's allocation at the last sample */
 	uint64_t last_shrink_ms;
 	bool shrunk;               /* last_shrink_ms is set */
 };

@@ -15,7 +15,9 @@
  *
  *   idle:SECS[:NAME]  nothing (NAME defaults to "idle")
  *   load[:NAME]       read the first HOT_MB of DEV once, in order
- *   heap[:NAME]       map and fill HEAP_MB of memory of its own, kept
+ *   heap[:NAME]       map HEAP_MB of memory of its own, kept; its pages
+ *                     come as the requests first touch them (a heap
+ *                     grows with the work, not in one burst)
  *   serve[:NAME]      READS random 64 KB reads over the hot data, each
  *                     followed by a write to a random page of the heap:
  *                     a request served from cache and worked on
@@ -166,9 +168,6 @@ int main(int argc, char **argv)
 					fprintf(stderr, "diskserve: heap: %s\n", strerror(errno));
 					heap = NULL;
 					rc = 1;
-				} else {
-					for (size_t o = 0; o < heap_mb * MB; o += 8)
-						*(uint64_t *)(void *)(heap + o) = rng();
 				}
 			} else if (strcmp(spec, "serve") == 0) {
 				for (n = 0; n < reads; n++) {

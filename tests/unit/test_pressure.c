@@ -549,7 +549,8 @@ START_TEST(own_reclaim_stall_does_not_bounce)
 	step(&s, 1000, 100000);
 	ck_assert(!s.out.write);
 	ck_assert_str_eq(s.out.why, "the balloon is still taking the last shrink");
-	/* It got there; its last stall is still in this sample: no grow. */
+	/* It got there (10 MB taken since the last sample); its stall is
+	 * in this sample: no grow. */
 	s.in.current_kb = s.in.target_kb;
 	s.in.some_us += 50000;
 	step(&s, 1000, 100000);
@@ -580,14 +581,18 @@ START_TEST(reclaim_while_rising_grows_without_psi)
 {
 	struct sim s;
 
-	/* Plenty free (the first sample's shrink undone, as if dom0 had
-	 * set it back): only the reclaim can say memory is short. */
+	/* Held at a floor of 339768 kB, plenty free: only the reclaim can
+	 * say memory is short. */
+	struct policy_out high = bounds;
+
+	high.floor_kb = 339768;
 	sim_init(&s, 339768);
+	s.in.bounds = &high;
 	s.in.have_psi = false;
 	s.in.have_reclaim = true;
 	s.in.reclaim_pages = 5000;
 	step(&s, 1000, 100000);
-	s.in.target_kb = 339768;
+	ck_assert(!s.out.write);
 	/* Use rises by 8 MB in 250 ms and 252 pages/s are reclaimed:
 	 * under the threshold: held (rising), no grow. */
 	s.in.reclaim_pages += 63;
