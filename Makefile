@@ -49,10 +49,11 @@ XCFLAGS       = -std=gnu11 $(WARN) $(OPT) $(DEFS) $(PKG_CFLAGS) $(CFLAGS)
 # only the modules it calls.
 COMMON_SRCS  := src/common/log.c src/common/util.c src/common/parse.c src/common/once.c \
 		src/common/kfiles.c \
-		src/common/xsval.c src/common/stats.c src/common/psi.c
+		src/common/xsval.c src/common/stats.c src/common/psi.c \
+		src/common/notify.c src/common/daemon.c
 # The daemon's modules; xenballoond.c holds main() and the loop.
 DAEMON_LIB_SRCS := src/daemon/config.c src/daemon/policy.c src/daemon/balloon.c \
-		src/daemon/engine.c src/daemon/xs.c src/daemon/daemon.c src/daemon/notify.c \
+		src/daemon/engine.c src/daemon/xs.c \
 		src/daemon/pressure.c src/daemon/psifile.c
 DAEMON_SRCS  := src/daemon/xenballoond.c $(DAEMON_LIB_SRCS)
 MONITOR_SRCS := src/monitor/monitor.c src/monitor/monitor_xs.c \

@@ -10,4 +10,7 @@ const char *const xb_stat_names[XSS_COUNT] = {
 	[XSS_PRESSURE] = "pressure",
 	[XSS_USED] = "used",
 	[XSS_GOAL] = "goal",
+	[XSS_MODE] = "mode",
+	[XSS_HEARTBEAT] = "heartbeat",
+	[XSS_WORKINGSET] = "workingset",
 };

@@ -14,6 +14,9 @@ enum xs_stat {
 	XSS_PRESSURE,   /* /proc/pressure/memory's text */
 	XSS_USED,       /* kB, MemTotal - MemAvailable (the guest's own figure) */
 	XSS_GOAL,       /* kB, balloon units: the selfballooning goal */
+	XSS_MODE,       /* "self", "directed" or "idle": the daemon's mode */
+	XSS_HEARTBEAT,  /* a counter rewritten at least once a second while directed */
+	XSS_WORKINGSET, /* kB, the page cache the goal protects */
 	XSS_COUNT
 };
 

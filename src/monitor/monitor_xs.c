@@ -170,6 +170,9 @@ parse_stat(struct mon_domain *d, enum xs_stat k, const char *v, unsigned len)
 		parse_number_key(d, MF_GOAL, v, len, MON_KB_MAX);
 		break;
 	case XSS_UPTIME:
+	case XSS_MODE:
+	case XSS_HEARTBEAT:
+	case XSS_WORKINGSET:
 	case XSS_COUNT:
 		break;
 	}
