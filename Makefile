@@ -1,10 +1,12 @@
 # xenballoond - in-guest Xen memory ballooning daemon.
 #
-#   make            build build/xenballoond and build/xenballoon-monitor
+#   make            build build/xenballoond, build/xenballoon-monitor and
+#                   build/xenballoon-balancer
 #   make check      every test: unit (plain and ASan/UBSan), integration
 #                   against the real xenstored, valgrind, lint, install,
 #                   end to end in a real Xen guest
 #   make bench      the performance table
+#   make bench-balancer  the dom0 balancer with 10, 50 and 200 fake guests
 #   make bench-policy  selfballooning policies side by side in a real guest
 #   make install    see mk/install.mk (DESTDIR, PREFIX, SBINDIR, ...)
 #
@@ -172,13 +174,14 @@ check-lint: | $(BUILD)/.deps-test
 # bench last.
 CHECK_TARGETS :=
 include mk/harness.mk mk/integration.mk mk/monitor.mk mk/install.mk \
-	mk/fuzz.mk mk/faults.mk mk/e2e.mk mk/bench.mk mk/benchpolicy.mk mk/deb.mk
+	mk/fuzz.mk mk/faults.mk mk/balancer.mk mk/e2e.mk mk/bench.mk mk/benchpolicy.mk mk/deb.mk
 
 all: $(ALL_TARGETS)
 
 # Order matters: fast and local first, the guest boot last.
 CHECK_ORDER  := check-harness check-integration check-asan check-valgrind \
-		check-monitor check-install check-deb check-fuzz check-faults check-faults-asan \
+		check-monitor check-balancer check-balancer-asan check-balancer-valgrind \
+		check-install check-deb check-fuzz check-faults check-faults-asan \
 		check-soak check-e2e
 CHECK_SUITES  = $(filter $(CHECK_TARGETS),$(CHECK_ORDER)) \
 		$(filter-out $(CHECK_ORDER),$(CHECK_TARGETS))

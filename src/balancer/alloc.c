@@ -82,6 +82,7 @@ sanitize(struct alloc_guest *x)
 	x->want_kb = MIN(x->want_kb, x->max_kb);
 	x->new_target_kb = x->target_kb;
 	x->why = x->frozen ? ALLOC_WHY_FROZEN : ALLOC_WHY_STEADY;
+	x->rank = 0;
 }
 
 /*
@@ -258,6 +259,7 @@ alloc_run(const struct alloc_host *h, struct alloc_guest *g, size_t n,
 		}
 		budget -= give;
 		x->new_target_kb = x->target_kb + give;
+		x->rank = ++r->growers;
 		x->why = give < more ? ALLOC_WHY_WAIT :
 		    x->share_kb > x->want_kb ? ALLOC_WHY_SURPLUS :
 		    r->short_of_memory ? ALLOC_WHY_SHARE : ALLOC_WHY_GOAL;

@@ -40,6 +40,7 @@ struct alloc_guest {
 	uint64_t share_kb;     /* what the rule gives it */
 	uint64_t new_target_kb; /* the target to set now (== target_kb: none) */
 	int why;               /* ALLOC_WHY_* */
+	unsigned rank;         /* growth order: 1 first, 2 next, ...; 0 = no growth */
 
 	/* Scratch, alloc_run's own (no allocation in the rule). */
 	uint64_t demand_kb;
@@ -75,6 +76,7 @@ struct alloc_result {
 	uint64_t budget_kb;    /* free above keep_free, less growth in flight */
 	uint64_t can_free_kb;  /* free memory reachable with every guest at its minimum */
 	unsigned moves;        /* guests whose target changes */
+	unsigned growers;      /* of which grow (ranks 1..growers) */
 };
 
 /* Decide. g[0..n) are the directed guests (frozen ones included: they

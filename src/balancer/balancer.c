@@ -413,6 +413,9 @@ free_through(const struct options *o, pid_t pid)
 		(void)poll(NULL, 0, FREE_POLL_MS);
 	}
 out:
+	/* Refused or timed out: nothing is to be held for us any longer. */
+	if (rc != 0 && x != NULL && bxs_up(x))
+		(void)bxs_rm(x, BXS_REQ_FREE);
 	host_close(h);
 	bxs_free(x);
 	return rc;

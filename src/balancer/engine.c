@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,7 @@ struct engine {
 	size_t nhv, cap_hv;
 	struct alloc_guest *ag;
 	unsigned *agid;
+	size_t *agorder;            /* growth order: indexes into ag */
 	size_t cap_ag;
 	struct alloc_result last;
 	uint64_t free_kb;
@@ -704,10 +706,12 @@ grow_ag(struct engine *e)
 		return;
 	free(e->ag);
 	free(e->agid);
+	free(e->agorder);
 	e->cap_ag = e->nids * 2;
 	e->ag = calloc(e->cap_ag, sizeof(*e->ag));
 	e->agid = calloc(e->cap_ag, sizeof(*e->agid));
-	if (e->ag == NULL || e->agid == NULL)
+	e->agorder = calloc(e->cap_ag, sizeof(*e->agorder));
+	if (e->ag == NULL || e->agid == NULL || e->agorder == NULL)
 		fatal("allocation table");
 }
 
@@ -863,20 +867,37 @@ decide(struct engine *e)
 	if (e->hold_kb > h.keep_free_kb)
 		h.keep_free_kb = e->hold_kb;
 	alloc_run(&h, e->ag, n, &e->last);
-	for (size_t i = 0; i < n && e->up; i++) {
-		struct dom *d = e->dom[e->agid[i]];
-		const struct alloc_guest *a = &e->ag[i];
+	/* Shrinks first, in table order; then growth in the order the rule
+	 * gave it (stalling guests first), each guest's rank its place. */
+	for (size_t i = 0; i < n; i++)
+		e->agorder[i] = SIZE_MAX;
+	for (size_t i = 0; i < n; i++)
+		if (e->ag[i].rank > 0 && e->ag[i].rank <= n)
+			e->agorder[e->ag[i].rank - 1] = i;
+	for (size_t pass = 0; pass < 2; pass++) {
+		for (size_t j = 0; j < n && e->up; j++) {
+			size_t i = pass == 0 ? j : e->agorder[j];
+			struct dom *d;
+			const struct alloc_guest *a;
 
-		d->want_kb = a->want_kb;
-		d->share_kb = a->share_kb;
-		d->min_kb = a->min_kb;
-		d->max_kb = a->max_kb;
-		if (a->new_target_kb != a->target_kb)
-			apply(e, d, a);
-		if (a->why == ALLOC_WHY_WAIT ||
-		    (d->state == GS_MANAGED && (held_kb(d) > d->g.val[GK_TARGET] + SLACK_KB ||
-		    held_kb(d) + SLACK_KB < d->g.val[GK_TARGET])))
-			moving = true;
+			if (i == SIZE_MAX)
+				break;
+			d = e->dom[e->agid[i]];
+			a = &e->ag[i];
+			if (pass == 0) {
+				d->want_kb = a->want_kb;
+				d->share_kb = a->share_kb;
+				d->min_kb = a->min_kb;
+				d->max_kb = a->max_kb;
+				if (a->why == ALLOC_WHY_WAIT ||
+				    (d->state == GS_MANAGED && (held_kb(d) > a->target_kb + SLACK_KB ||
+				    held_kb(d) + SLACK_KB < a->target_kb)))
+					moving = true;
+			}
+			if (a->new_target_kb != a->target_kb &&
+			    (pass == 0) == (a->new_target_kb < a->target_kb))
+				apply(e, d, a);
+		}
 	}
 	if (!e->up)
 		return;
@@ -921,6 +942,7 @@ engine_free(struct engine *e)
 	free(e->hv);
 	free(e->ag);
 	free(e->agid);
+	free(e->agorder);
 	free(e);
 }
 

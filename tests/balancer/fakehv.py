@@ -158,6 +158,12 @@ class Guests(threading.Thread):
         self.stop_ev = threading.Event()
         self.xs = XS(xsd.socket_path)
         self.errors = []
+        self.reconnect_ev = threading.Event()
+
+    def reconnect(self):
+        """After a xenstored restart: the thread opens a new client."""
+        self.reconnect_ev.set()
+        wait_for(lambda: not self.reconnect_ev.is_set(), 5, 0.01)
 
     # -- made by the test's thread (own client)
     def add(self, domid, mem_mb, static_max_mb=None, name=None, directed=True, goal_mb=None,
@@ -205,6 +211,10 @@ class Guests(threading.Thread):
     def run(self):
         try:
             while not self.stop_ev.wait(self.period):
+                if self.reconnect_ev.is_set():
+                    self.xs.close()
+                    self.xs = XS(self.xsd.socket_path)
+                    self.reconnect_ev.clear()
                 now = time.monotonic()
                 with self.lock:
                     gs = list(self.guests.values())

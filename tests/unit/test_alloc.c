@@ -321,6 +321,10 @@ START_TEST(stalling_guest_grows_first)
 	 * then the other 50. */
 	ck_assert_uint_eq(g[1].new_target_kb, MB(550));
 	ck_assert_uint_eq(g[0].new_target_kb, MB(550));
+	/* ... and set first. */
+	ck_assert_uint_eq(g[1].rank, 1);
+	ck_assert_uint_eq(g[0].rank, 2);
+	ck_assert_uint_eq(r.growers, 2);
 	/* Only 60 free above the reserve: B's 50 first, A gets 10. */
 	g[0] = guest(500, 600, 100, 4000, 100);
 	g[1] = guest(500, 600, 100, 4000, 100);
