@@ -28,18 +28,18 @@ $(FAKEXL): tests/balancer/fakexl.c | $(BUILD)/.deps-build
 BAL_ARGS      = --fakexl $(abspath $(FAKEXL)) \
 		--monitor $(abspath $(BUILD)/xenballoon-monitor)
 
-check-balancer: harness $(BUILD)/xenballoon-balancer $(BUILD)/xenballoon-monitor $(FAKEXL) | $(BUILD)/.deps-test
+check-balancer: harness $(BUILD)/xenballoon-balancer $(BUILD)/xenballoon-monitor $(FAKEXL) | $(BUILD)/.deps-monitor
 	@mkdir -p $(RESULTS)
 	$(XSD_ENV) $(PYTEST) $(BAL_TEST) --result $(RESULTS)/balancer --suite balancer \
 		--workdir $(BUILD)/bal/rel --balancer $(abspath $(BUILD)/xenballoon-balancer) $(BAL_ARGS)
 
-check-balancer-asan: harness $(BUILD)/san/xenballoon-balancer $(BUILD)/xenballoon-monitor $(FAKEXL) | $(BUILD)/.deps-test
+check-balancer-asan: harness $(BUILD)/san/xenballoon-balancer $(BUILD)/xenballoon-monitor $(FAKEXL) | $(BUILD)/.deps-monitor
 	@mkdir -p $(RESULTS)
 	$(BAL_SAN_ENV) $(XSD_ENV) $(PYTEST) $(BAL_TEST) --result $(RESULTS)/balancer-asan \
 		--suite balancer-asan --workdir $(BUILD)/bal/san \
 		--balancer $(abspath $(BUILD)/san/xenballoon-balancer) $(BAL_ARGS)
 
-check-balancer-valgrind: harness $(BUILD)/xenballoon-balancer $(BUILD)/xenballoon-monitor $(FAKEXL) | $(BUILD)/.deps-test
+check-balancer-valgrind: harness $(BUILD)/xenballoon-balancer $(BUILD)/xenballoon-monitor $(FAKEXL) | $(BUILD)/.deps-monitor
 	@mkdir -p $(RESULTS)
 	$(XSD_ENV) $(PYTEST) $(BAL_TEST) --result $(RESULTS)/balancer-valgrind \
 		--suite balancer-valgrind --workdir $(BUILD)/bal/vg --wrapper "$(VALGRIND)" \

@@ -13,8 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stats.h"
+
 /* Where the balancer publishes its view and takes `--free` requests. */
-#define BXS_ROOT "/tool/xenballoon-balancer"
+#define BXS_ROOT XB_BALANCER_ROOT
 #define BXS_HOST BXS_ROOT "/host"
 #define BXS_DOM BXS_ROOT "/dom"
 #define BXS_REQ BXS_ROOT "/request"

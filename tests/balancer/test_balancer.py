@@ -607,14 +607,21 @@ def test_monitor_shows_the_balancer(host, opts, slow):
     d1 = [d for d in js["domains"] if d["domid"] == 1][0]
     assert d1["balancer_state"] == "managed" and d1["balancer_weight"] == 100
     assert d1["balancer_share_kb"] == 1200 * MB
-    assert js["balancer"]["reserve_kb"] == RESERVE * MB
+    assert js["balancer"]["reserve_kb"] == RESERVE * MB and js["balancer"]["managed"] == 1
+    assert d1["mode"] == "directed" and d1["workingset_kb"] == 256 * MB
     d2 = [d for d in js["domains"] if d["domid"] == 2][0]
     assert d2["balancer_state"] == "no-daemon"
-    table = subprocess.run([opts.monitor, "-b"], env=env, capture_output=True, text=True,
+    table = subprocess.run([opts.monitor], env=env, capture_output=True, text=True,
                            timeout=30, check=True).stdout
-    assert "managed" in table and "no-daemon" in table and "reserve" in table
+    assert "managed" in table and "no-daemon" in table and "reserve 256 MiB" in table, table
+    assert "share-kb" in table.splitlines()[0]
     prom = subprocess.run([opts.monitor, "--prometheus"], env=env, capture_output=True,
                           text=True, timeout=30, check=True).stdout
     assert 'xenballoon_balancer_guest_share_bytes{domid="1",name="guest1"} %d' % (1200 * MB * 1024) \
         in prom
     assert "xenballoon_balancer_reserve_bytes %d" % (RESERVE * MB * 1024) in prom
+    # Every line a real Prometheus parser takes, each family once.
+    from prometheus_client.parser import text_string_to_metric_families
+    fams = [f.name for f in text_string_to_metric_families(prom)]
+    assert len(fams) == len(set(fams))
+    assert "xenballoon_balancer_guest_info" in fams
