@@ -17,7 +17,9 @@
 
 BAL_TEST     := tests/balancer/test_balancer.py
 FAKEXL       := $(BUILD)/harness/fakexl.so
-BAL_SAN_ENV  := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+# ASan wants its runtime first among the preloads; fakexl.so comes first
+# here, and defines nothing ASan intercepts.
+BAL_SAN_ENV  := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99:verify_asan_link_order=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 # Preloaded into the balancer under test: no sanitizers or user CFLAGS.

@@ -322,8 +322,9 @@ class Balancer:
             rc = None
         self.logf.close()
         self.proc = None
-        if self.wrapper and rc == 99:
-            raise AssertionError("valgrind reported errors:\n" + self.logtext()[-4000:])
+        if rc == 99:        # valgrind's --error-exitcode, ASan's exitcode
+            raise AssertionError("the sanitizer or valgrind reported errors:\n" +
+                                 self.logtext()[-4000:])
         return rc
 
     def kill(self):
