@@ -12,7 +12,7 @@
 
 #define BC_MB_MAX 16777216u          /* 16 TiB */
 #define BC_NAME_MAX 64               /* a domain name, as xl allows */
-#define BC_GUESTS_MAX 1024
+#define BC_GUESTS_MAX 1024u
 
 /* One XENBALLOON_BALANCER_GUEST line: bounds for the domain of that
  * name; 0 = not set here. */

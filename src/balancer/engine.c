@@ -77,21 +77,17 @@ struct dom {
 
 struct engine {
 	struct bc_config cfg;
-	bool dry_run;
 	struct bxs *xs;
 	struct host *host;
-	bool up;
 	uint64_t now;
 	uint64_t retry_ms;
 	struct once xs_fail, host_fail, list_fail;
-	unsigned host_fails;
 
 	struct dom **dom;           /* [DOMID_LIMIT] */
 	unsigned *ids;              /* the known domids, unordered */
 	size_t nids, cap_ids;
 	unsigned *queue;            /* domains with keys to read */
 	size_t nqueue, cap_queue;
-	bool rescan, req_dirty;
 
 	uint64_t decide_ms, last_decide_ms, housekeep_ms, deferred_ms;
 	struct host_dom *hv;
@@ -102,17 +98,21 @@ struct engine {
 	size_t cap_ag;
 	struct alloc_result last;
 	uint64_t free_kb;
-	bool have_free;
 	unsigned nstate[GS_DYING + 1];
+	unsigned host_fails;
 
 	/* A --free request: keep hold_kb free until hold_until_ms or a new
 	 * domain. */
 	uint64_t hold_kb, hold_until_ms;
+	struct engine_stats st;
+
+	bool dry_run;
+	bool up;
+	bool rescan, req_dirty;
+	bool have_free;
+	bool publish;               /* the view and --free's status (not for --free itself) */
 	char hold_token[48];
 	char host_view[256], status_view[160];
-
-	struct engine_stats st;
-	bool publish;               /* the view and --free's status (not for --free itself) */
 };
 
 /* --- the domain table ---------------------------------------------------- */
@@ -915,7 +915,7 @@ engine_new(const struct bc_config *cfg, bool dry_run)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 
-	if (e == NULL || (e->dom = calloc(DOMID_LIMIT, sizeof(*e->dom))) == NULL)
+	if (e == NULL || (e->dom = calloc(DOMID_LIMIT, sizeof(struct dom *))) == NULL)
 		fatal("engine");
 	e->xs = bxs_new();
 	if (e->xs == NULL)

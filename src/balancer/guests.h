@@ -41,7 +41,7 @@ enum gkey {
 /* Keys the administrator sets: honoured only when dom0 owns the node. */
 #define GK_IS_ADMIN(k) ((k) == GK_WEIGHT || (k) == GK_MIN_MB || (k) == GK_MAX_MB)
 /* Keys the guest writes (either stats directory). */
-#define GK_IS_GUEST(k) ((k) >= GK_MODE)
+#define GK_IS_GUEST(k) ((k) >= GK_MODE && (k) < GK_COUNT)
 
 enum gmode { GM_NONE, GM_SELF, GM_DIRECTED, GM_IDLE };
 
