@@ -139,6 +139,20 @@ put_left(struct mbuf *b, const char *s, size_t width)
 		put_spaces(b, width - n);
 }
 
+/* --- names ---------------------------------------------------------- */
+
+const char *const mon_bal_states[MON_BAL_NSTATES] = {
+	"no-daemon", "self", "idle", "managed", "stale", "frozen", "dying",
+};
+
+const char *
+mon_mode_name(enum mon_mode m)
+{
+	static const char *const names[] = { NULL, "self", "directed", "idle", "other" };
+
+	return m <= MM_OTHER ? names[m] : NULL;
+}
+
 /* --- snapshots ----------------------------------------------------- */
 
 void

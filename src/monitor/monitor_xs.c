@@ -30,18 +30,6 @@ static const enum xs_stat shown_stats[] = {
 	XSS_MODE, XSS_WORKINGSET,
 };
 
-const char *const mon_bal_states[MON_BAL_NSTATES] = {
-	"no-daemon", "self", "idle", "managed", "stale", "frozen", "dying",
-};
-
-const char *
-mon_mode_name(enum mon_mode m)
-{
-	static const char *const names[] = { NULL, "self", "directed", "idle", "other" };
-
-	return m <= MM_OTHER ? names[m] : NULL;
-}
-
 /* The value of "key=" in a "k=v k=v" line of the balancer's view, as a
  * number within max, or as the text itself (*txt, *tlen). 0 or -1. */
 static int
