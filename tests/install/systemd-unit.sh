@@ -95,4 +95,33 @@ check "ExecCondition runs in a guest" fake_cond
 rm -f "$tmp/capabilities"
 check "ExecCondition runs where /proc/xen is not mounted" fake_cond
 
+# --- the balancer's unit (domain 0) ------------------------------------------
+bu=$P/lib/systemd/system/xenballoon-balancer.service
+out=$(MANPATH="$P/share/man" systemd-analyze verify "$bu" 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
+	ok "systemd-analyze verify xenballoon-balancer.service passes, silently"
+else
+	not_ok "systemd-analyze verify xenballoon-balancer.service (exit $rc)"
+	show "$out"
+fi
+BUNIT=$GEN/xenballoon-balancer.service
+for line in "Type=notify" "WatchdogSec=30s" "TimeoutAbortSec=10s" \
+	"ExecStart=/usr/sbin/xenballoon-balancer -d" \
+	"ExecReload=/bin/sh -c 'kill -HUP \$MAINPID'" "Restart=on-failure" \
+	"NoNewPrivileges=yes" "PrivateNetwork=yes" "WantedBy=multi-user.target"; do
+	check "balancer unit: $line" grep -qx -- "$line" "$BUNIT"
+done
+bcond=$(sed -n "s|^ExecCondition=/bin/sh -c '\\(.*\\)'\$|\\1|p" "$BUNIT")
+bfake_cond() {
+	c=$(printf '%s' "$bcond" | sed "s|/proc/xen/capabilities|$tmp/capabilities|")
+	sh -c "$c"
+}
+echo control_d > "$tmp/capabilities"
+check "the balancer's ExecCondition runs in domain 0" bfake_cond
+: > "$tmp/capabilities"
+check "the balancer's ExecCondition skips a guest" eval '! bfake_cond'
+rm -f "$tmp/capabilities"
+check "the balancer's ExecCondition skips a host without xenfs" eval '! bfake_cond'
+
 finish
