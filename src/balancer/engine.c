@@ -7,8 +7,10 @@
  * it, the key is marked and the domain queued; the queue is read once
  * per pass (every marked key of a domain in one go), at most
  * READS_PER_SECOND passes a second per domain. A change that matters
- * schedules the allocation a few ms later, at most once per
- * DECIDE_MIN_MS, so a burst of changes costs one pass over the guests.
+ * schedules the allocation a few ms later; allocations are paced by a
+ * budget (DECIDE_PER_S a second, bursts of DECIDE_BURST), so a lone
+ * change is met at once and a storm of changes costs a bounded number of
+ * passes over the guests.
  */
 #include "engine.h"
 
@@ -34,7 +36,8 @@
 #define NEVER UINT64_MAX
 #define DOMID_LIMIT 32752u     /* DOMID_FIRST_RESERVED */
 #define COALESCE_MS 3          /* after the first change, wait this for more */
-#define DECIDE_MIN_MS 50       /* at most 20 allocations a second */
+#define DECIDE_PER_S 50        /* allocations for changes a second, on average... */
+#define DECIDE_BURST 10        /* ...after a burst of this many at once */
 #define MOVING_MS 100          /* while memory moves, look this often */
 #define HOUSEKEEP_MS 1000      /* heartbeats and the host, otherwise */
 #define RECONNECT_MS 1000
@@ -73,6 +76,7 @@ struct dom {
 	unsigned weight;
 	char view[256];
 	bool view_written;
+	uint64_t view_key[10];      /* the figures the view was made of */
 };
 
 struct engine {
@@ -89,7 +93,8 @@ struct engine {
 	unsigned *queue;            /* domains with keys to read */
 	size_t nqueue, cap_queue;
 
-	uint64_t decide_ms, last_decide_ms, housekeep_ms, deferred_ms;
+	uint64_t decide_ms, housekeep_ms, deferred_ms;
+	uint64_t decide_tokens_milli, decide_tokens_at_ms;  /* the pacing budget */
 	struct host_dom *hv;
 	size_t nhv, cap_hv;
 	struct alloc_guest *ag;
@@ -110,6 +115,7 @@ struct engine {
 	bool up;
 	bool rescan, req_dirty;
 	bool have_free;
+	bool changed;               /* the next allocation is for a change */
 	bool publish;               /* the view and --free's status (not for --free itself) */
 	char hold_token[48];
 	char host_view[256], status_view[160];
@@ -135,13 +141,25 @@ queue_dom(struct engine *e, struct dom *d)
 	d->queued = true;
 }
 
+/* The pacing budget, refilled up to now: allocations left, x 1000. */
+static uint64_t
+decide_budget(struct engine *e)
+{
+	e->decide_tokens_milli += (e->now - e->decide_tokens_at_ms) * DECIDE_PER_S;
+	if (e->decide_tokens_milli > DECIDE_BURST * 1000u)
+		e->decide_tokens_milli = DECIDE_BURST * 1000u;
+	e->decide_tokens_at_ms = e->now;
+	return e->decide_tokens_milli;
+}
+
 static void
 schedule_decide(struct engine *e)
 {
-	uint64_t at = e->now + COALESCE_MS;
+	uint64_t at = e->now + COALESCE_MS, left = decide_budget(e);
 
-	if (at < e->last_decide_ms + DECIDE_MIN_MS)
-		at = e->last_decide_ms + DECIDE_MIN_MS;
+	e->changed = true;
+	if (left < 1000)
+		at = e->now + (1000 - left + DECIDE_PER_S - 1) / DECIDE_PER_S;
 	if (at < e->decide_ms)
 		e->decide_ms = at;
 }
@@ -761,8 +779,21 @@ publish_dom(struct engine *e, struct dom *d)
 	char v[sizeof(d->view)], path[64];
 	const struct guest *g = &d->g;
 	bool managed = d->state == GS_MANAGED || d->state == GS_STALE || d->state == GS_FROZEN;
+	/* Compared before anything is formatted: every allocation looks at
+	 * every guest, and most have not changed. */
+	const uint64_t key[10] = {
+		(uint64_t)d->state | (uint64_t)g->have[GK_TARGET] << 8 |
+		    (uint64_t)g->have[GK_GOAL] << 9 | (uint64_t)g->have[GK_WORKINGSET] << 10 |
+		    (uint64_t)g->stalling << 11,
+		g->val[GK_TARGET], g->val[GK_GOAL], g->val[GK_WORKINGSET],
+		managed ? d->share_kb : 0, managed ? d->weight : 0, managed ? d->min_kb : 0,
+		managed ? d->max_kb : 0, 0, 0,
+	};
 	int n;
 
+	if (d->view_written && memcmp(key, d->view_key, sizeof(key)) == 0)
+		return;
+	memcpy(d->view_key, key, sizeof(key));
 	n = snprintf(v, sizeof(v), "state=%s", gstate_name(d->state));
 	if (g->have[GK_TARGET])
 		n += snprintf(v + n, sizeof(v) - (size_t)n, " target_kb=%" PRIu64, g->val[GK_TARGET]);
@@ -825,7 +856,12 @@ decide(struct engine *e)
 	bool moving = false;
 
 	e->decide_ms = NEVER;
-	e->last_decide_ms = e->now;
+	/* An allocation for a change spends from the budget schedule_decide()
+	 * keeps; those of the timers (MOVING_MS, HOUSEKEEP_MS) pace themselves. */
+	if (e->changed) {
+		e->decide_tokens_milli = decide_budget(e) >= 1000 ? e->decide_tokens_milli - 1000 : 0;
+		e->changed = false;
+	}
 	e->housekeep_ms = e->now + HOUSEKEEP_MS;
 	if (e->hold_kb > 0 && e->now >= e->hold_until_ms) {
 		log_info("--free: the %" PRIu64 " MB held were not taken in %u s; released",

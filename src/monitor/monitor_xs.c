@@ -163,6 +163,31 @@ read_key(struct xs_handle *h, const char *path, unsigned *len, int *fail)
 	return v;
 }
 
+/* The stats (1 << XSS_*) listed under /local/domain/DOMID/DIR; 0 when
+ * the directory is absent. A failure that is not "absent" goes to *fail. */
+static unsigned
+stats_present(struct xs_handle *h, unsigned domid, const char *dir, int *fail)
+{
+	char path[96];
+	char **ents;
+	unsigned num = 0, has = 0;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, dir);
+	errno = 0;
+	ents = xs_directory(h, XBT_NULL, path, &num);
+	if (ents == NULL) {
+		if (!errno_is_absent(errno) && *fail == 0)
+			*fail = errno != 0 ? errno : EIO;
+		return 0;
+	}
+	for (unsigned i = 0; i < num; i++)
+		for (int k = 0; k < XSS_COUNT; k++)
+			if (strcmp(ents[i], xb_stat_names[k]) == 0)
+				has |= 1u << k;
+	free(ents);
+	return has;
+}
+
 static void
 set_val(struct mon_domain *d, enum mon_field f, uint64_t v, uint64_t max)
 {
@@ -255,6 +280,7 @@ mon_read_domain(struct xs_handle *h, unsigned domid, struct mon_domain *d)
 	unsigned len;
 	int fail = 0;
 	bool in_memory = false, in_data = false;
+	unsigned mem_has, data_has;
 
 	memset(d, 0, sizeof(*d));
 	d->domid = domid;
@@ -279,15 +305,23 @@ mon_read_domain(struct xs_handle *h, unsigned domid, struct mon_domain *d)
 	parse_number_key(d, MF_STATIC_MAX, v, len, MON_KB_MAX);
 	free(v);
 
+	/* Which stats each place has: two listings, then reads of what is
+	 * there only (a guest that publishes under data/ costs no failed
+	 * read under memory/ for each key). */
+	mem_has = stats_present(h, domid, XB_STATS_DEFAULT_PATH, &fail);
+	data_has = stats_present(h, domid, XB_STATS_FALLBACK_PATH, &fail);
 	for (size_t i = 0; i < sizeof(shown_stats) / sizeof(shown_stats[0]); i++) {
 		enum xs_stat k = shown_stats[i];
 
-		snprintf(path, sizeof(path), "/local/domain/%u/%s/%s",
-		    domid, XB_STATS_DEFAULT_PATH, xb_stat_names[k]);
-		v = read_key(h, path, &len, &fail);
-		if (v != NULL) {
-			in_memory = true;
-		} else {
+		v = NULL;
+		if (mem_has & (1u << k)) {
+			snprintf(path, sizeof(path), "/local/domain/%u/%s/%s",
+			    domid, XB_STATS_DEFAULT_PATH, xb_stat_names[k]);
+			v = read_key(h, path, &len, &fail);
+			if (v != NULL)
+				in_memory = true;
+		}
+		if (v == NULL && (data_has & (1u << k))) {
 			snprintf(path, sizeof(path), "/local/domain/%u/%s/%s",
 			    domid, XB_STATS_FALLBACK_PATH, xb_stat_names[k]);
 			v = read_key(h, path, &len, &fail);

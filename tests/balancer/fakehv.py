@@ -234,6 +234,11 @@ class Guests(threading.Thread):
         if not g.follow:
             g.last_move = now
             return
+        # A look without the lock first: most guests are where they should be.
+        d = self.hv._dom(g.domid)
+        if d[2] == d[4]:
+            g.last_move = now
+            return
         with self.hv.locked():
             d = self.hv._dom(g.domid)
             if not d[1] & 1:
