@@ -37,7 +37,7 @@
 #define DOMID_LIMIT 32752u     /* DOMID_FIRST_RESERVED */
 #define COALESCE_MS 3          /* after the first change, wait this for more */
 #define DECIDE_PER_S 50        /* allocations for changes a second, on average... */
-#define DECIDE_BURST 10        /* ...after a burst of this many at once */
+#define DECIDE_BURST 10ULL     /* ...after a burst of this many at once */
 #define MOVING_MS 100          /* while memory moves, look this often */
 #define HOUSEKEEP_MS 1000      /* heartbeats and the host, otherwise */
 #define RECONNECT_MS 1000
