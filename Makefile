@@ -53,7 +53,8 @@ XCFLAGS       = -std=gnu11 $(WARN) $(OPT) $(DEFS) $(PKG_CFLAGS) $(CFLAGS)
 COMMON_SRCS  := src/common/log.c src/common/util.c src/common/parse.c src/common/once.c \
 		src/common/kfiles.c \
 		src/common/xsval.c src/common/stats.c src/common/psi.c \
-		src/common/notify.c src/common/daemon.c src/common/kvconf.c
+		src/common/notify.c src/common/daemon.c src/common/kvconf.c \
+		src/common/loop.c
 # The daemon's modules; xenballoond.c holds main() and the loop.
 DAEMON_LIB_SRCS := src/daemon/config.c src/daemon/policy.c src/daemon/balloon.c \
 		src/daemon/engine.c src/daemon/xs.c \

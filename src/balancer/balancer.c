@@ -29,6 +29,7 @@
 #include "engine.h"
 #include "host.h"
 #include "log.h"
+#include "loop.h"
 #include "notify.h"
 #include "parse.h"
 #include "util.h"
@@ -43,14 +44,12 @@
 #define XB_VERSION "unknown"
 #endif
 
-#define NEVER UINT64_MAX
 #define FREE_POLL_MS 100
 
 struct options {
-	const char *config;
+	struct daemon_options std;  /* -f -d -n -v */
 	const char *pidfile;
-	bool foreground, check_config, dry_run;
-	int verbose;
+	bool dry_run;
 	uint64_t free_mb;          /* --free: 0 = run the balancer */
 	uint64_t timeout_s;
 };
@@ -58,12 +57,7 @@ struct options {
 enum { OPT_DRY_RUN = 256, OPT_PIDFILE, OPT_FREE, OPT_TIMEOUT };
 
 static const struct option long_opts[] = {
-	{ "config", required_argument, NULL, 'f' },
-	{ "foreground", no_argument, NULL, 'd' },
-	{ "check-config", no_argument, NULL, 'n' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
+	DAEMON_LONG_OPTIONS,
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "free", required_argument, NULL, OPT_FREE },
@@ -98,29 +92,13 @@ parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->config = default_config;
+	o->std.config = default_config;
 	o->pidfile = XB_RUNSTATEDIR "/xenballoon-balancer.pid";
 	o->timeout_s = 60;
 	while ((c = getopt_long(argc, argv, "f:dnvVh", long_opts, NULL)) != -1) {
+		if (daemon_option(c, optarg, &o->std, "xenballoon-balancer", XB_VERSION, usage))
+			continue;
 		switch (c) {
-		case 'f':
-			o->config = optarg;
-			break;
-		case 'd':
-			o->foreground = true;
-			break;
-		case 'n':
-			o->check_config = true;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'V':
-			printf("xenballoon-balancer %s\n", XB_VERSION);
-			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
 		case OPT_DRY_RUN:
 			o->dry_run = true;
 			break;
@@ -153,15 +131,7 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 }
 
-/* --- the main loop's sources (as in xenballoond.c) ----------------------- */
-
-struct source {
-	int (*fd)(void *ctx);
-	short events;
-	uint64_t (*deadline_ms)(void *ctx);
-	bool (*dispatch)(void *ctx, short revents, uint64_t now_ms);
-	void *ctx;
-};
+/* --- the main loop's sources (src/common/loop.h) -------------------------- */
 
 struct runtime {
 	struct engine *e;
@@ -170,7 +140,6 @@ struct runtime {
 	struct bc_config *cfg;
 	int sigfd;
 	bool ready;
-	uint64_t wd_every_ms, wd_next_ms;
 };
 
 static void
@@ -188,20 +157,6 @@ tell(struct runtime *rt)
 }
 
 static int
-no_fd(void *ctx)
-{
-	(void)ctx;
-	return -1;
-}
-
-static uint64_t
-never(void *ctx)
-{
-	(void)ctx;
-	return NEVER;
-}
-
-static int
 sig_fd(void *ctx)
 {
 	return ((struct runtime *)ctx)->sigfd;
@@ -215,13 +170,13 @@ reload(struct runtime *rt)
 
 	notify_reloading(&rt->nt);
 	bconfig_defaults(&c);
-	if (bconfig_load(rt->o->config, &c, err, sizeof(err)) != 0) {
+	if (bconfig_load(rt->o->std.config, &c, err, sizeof(err)) != 0) {
 		log_warnx("reload: %s; keeping the running configuration", err);
 	} else {
 		engine_set_config(rt->e, &c);
 		bconfig_free(rt->cfg);
 		*rt->cfg = c;
-		log_info("reload: %s read", rt->o->config);
+		log_info("reload: %s read", rt->o->std.config);
 	}
 	rt->ready = false;
 	tell(rt);
@@ -281,68 +236,6 @@ eng_dispatch(void *ctx, short revents, uint64_t now)
 	engine_dispatch(rt->e, revents, now);
 	tell(rt);
 	return true;
-}
-
-static uint64_t
-wd_deadline(void *ctx)
-{
-	const struct runtime *rt = ctx;
-
-	return rt->wd_every_ms > 0 ? rt->wd_next_ms : NEVER;
-}
-
-static bool
-wd_dispatch(void *ctx, short revents, uint64_t now)
-{
-	struct runtime *rt = ctx;
-
-	(void)revents;
-	notify_watchdog(&rt->nt);
-	rt->wd_next_ms = now + rt->wd_every_ms;
-	return true;
-}
-
-static int
-run(const struct source *src, size_t nsrc)
-{
-	enum { SOURCES_MAX = 4 };
-	struct pollfd pfd[SOURCES_MAX];
-	int slot[SOURCES_MAX];
-
-	for (;;) {
-		uint64_t now = now_ms(), wake = NEVER;
-		nfds_t n = 0;
-		int timeout;
-
-		for (size_t i = 0; i < nsrc && i < SOURCES_MAX; i++) {
-			int fd = src[i].fd(src[i].ctx);
-			uint64_t d = src[i].deadline_ms(src[i].ctx);
-
-			slot[i] = -1;
-			if (fd >= 0) {
-				slot[i] = (int)n;
-				pfd[n++] = (struct pollfd){ .fd = fd, .events = src[i].events };
-			}
-			if (d < wake)
-				wake = d;
-		}
-		timeout = wake <= now ? 0 : wake - now > 86400000 ? 86400000 : (int)(wake - now);
-		if (poll(pfd, n, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("poll");
-			return 1;
-		}
-		for (size_t i = 0; i < nsrc && i < SOURCES_MAX; i++) {
-			short rev = slot[i] >= 0 ? pfd[slot[i]].revents : 0;
-
-			now = now_ms();
-			if (rev == 0 && now < src[i].deadline_ms(src[i].ctx))
-				continue;
-			if (!src[i].dispatch(src[i].ctx, rev, now))
-				return 0;
-		}
-	}
 }
 
 /* --- --free ---------------------------------------------------------------- */
@@ -454,18 +347,18 @@ main(int argc, char **argv)
 
 	mallopt(M_ARENA_MAX, 1);
 	parse_args(argc, argv, &o);
-	log_init(true, o.verbose);
-	if (realpath(o.config, config_abs) != NULL)
-		o.config = config_abs;
+	log_init(true, o.std.verbose);
+	if (realpath(o.std.config, config_abs) != NULL)
+		o.std.config = config_abs;
 	bconfig_defaults(&cfg);
-	if (bconfig_load(o.config, &cfg, err, sizeof(err)) != 0) {
+	if (bconfig_load(o.std.config, &cfg, err, sizeof(err)) != 0) {
 		log_errx("%s", err);
 		return 1;
 	}
-	if (o.check_config) {
+	if (o.std.check_config) {
 		bconfig_print(stdout, &cfg);
 		if (cfg.unknown_keys > 0) {
-			log_errx("%s: %u unknown XENBALLOON key%s", o.config, cfg.unknown_keys,
+			log_errx("%s: %u unknown XENBALLOON key%s", o.std.config, cfg.unknown_keys,
 			    cfg.unknown_keys == 1 ? "" : "s");
 			bconfig_free(&cfg);
 			return 1;
@@ -484,24 +377,10 @@ main(int argc, char **argv)
 		bconfig_free(&cfg);
 		return status;
 	}
-	if (!o.dry_run) {
-		pfh = daemon_pidfile_lock(o.pidfile, &other);
-		if (pfh == NULL) {
-			if (other > 0)
-				log_errx("already running as pid %d (%s)", (int)other, o.pidfile);
-			else
-				log_errx("%s: %s", o.pidfile, strerror(errno));
-			return 1;
-		}
+	if (daemon_start(o.dry_run ? NULL : o.pidfile, o.std.foreground, o.std.verbose, &pfh) != 0) {
+		bconfig_free(&cfg);
+		return 1;
 	}
-	if (!o.foreground) {
-		if (daemon(0, 0) != 0) {
-			log_errx("daemon: %s", strerror(errno));
-			return 1;
-		}
-		log_init(false, o.verbose);
-	}
-	daemon_pidfile_write(pfh);
 	memset(&rt, 0, sizeof(rt));
 	rt.o = &o;
 	rt.cfg = &cfg;
@@ -510,20 +389,20 @@ main(int argc, char **argv)
 		fatal("signalfd");
 	notify_open(&rt.nt);
 	rt.e = engine_new(&cfg, o.dry_run);
-	log_info("started: config %s, reserve %" PRIu64 " MB%s", o.config, cfg.reserve_mb,
+	log_info("started: config %s, reserve %" PRIu64 " MB%s", o.std.config, cfg.reserve_mb,
 	    o.dry_run ? ", dry run: no target is set" : "");
 	(void)engine_start(rt.e, now_ms());
 	tell(&rt);
-	rt.wd_every_ms = notify_watchdog_interval_ms(&rt.nt);
-	rt.wd_next_ms = now_ms() + rt.wd_every_ms;
 	{
+		struct loop_watchdog wd;
 		const struct source sources[] = {
-			{ sig_fd, POLLIN, never, sig_dispatch, &rt },
+			{ sig_fd, POLLIN, loop_never, sig_dispatch, &rt },
 			{ eng_fd, POLLIN, eng_deadline, eng_dispatch, &rt },
-			{ no_fd, 0, wd_deadline, wd_dispatch, &rt },
+			{ loop_no_fd, 0, loop_watchdog_deadline, loop_watchdog_dispatch, &wd },
 		};
 
-		status = run(sources, sizeof(sources) / sizeof(sources[0]));
+		loop_watchdog_init(&wd, &rt.nt, now_ms());
+		status = loop_run(sources, sizeof(sources) / sizeof(sources[0]));
 	}
 	notify_close(&rt.nt);
 	engine_free(rt.e);

@@ -123,20 +123,27 @@ struct engine {
 
 /* --- the domain table ---------------------------------------------------- */
 
+/* Room for one more domid in a growing array (doubling). */
+static void
+room_for_one(unsigned **arr, size_t n, size_t *cap)
+{
+	unsigned *na;
+
+	if (n < *cap)
+		return;
+	na = reallocarray(*arr, *cap ? *cap * 2 : 64, sizeof(*na));
+	if (na == NULL)
+		fatal("domain table");
+	*arr = na;
+	*cap = *cap ? *cap * 2 : 64;
+}
+
 static void
 queue_dom(struct engine *e, struct dom *d)
 {
 	if (d->queued)
 		return;
-	if (e->nqueue == e->cap_queue) {
-		size_t ncap = e->cap_queue ? e->cap_queue * 2 : 64;
-		unsigned *nq = reallocarray(e->queue, ncap, sizeof(*nq));
-
-		if (nq == NULL)
-			fatal("queue");
-		e->queue = nq;
-		e->cap_queue = ncap;
-	}
+	room_for_one(&e->queue, e->nqueue, &e->cap_queue);
 	e->queue[e->nqueue++] = d->g.domid;
 	d->queued = true;
 }
@@ -171,15 +178,7 @@ dom_add(struct engine *e, unsigned id)
 
 	if (d == NULL)
 		fatal("domain table");
-	if (e->nids == e->cap_ids) {
-		size_t ncap = e->cap_ids ? e->cap_ids * 2 : 64;
-		unsigned *ni = reallocarray(e->ids, ncap, sizeof(*ni));
-
-		if (ni == NULL)
-			fatal("domain table");
-		e->ids = ni;
-		e->cap_ids = ncap;
-	}
+	room_for_one(&e->ids, e->nids, &e->cap_ids);
 	d->g.domid = id;
 	d->idx = e->nids;
 	d->state = GS_NODAEMON;

@@ -23,13 +23,12 @@ Xen host proves the real libxl.
 import fcntl
 import mmap
 import os
-import signal as sig_mod
 import struct
 import subprocess
 import threading
 import time
 
-from guest import wait_for
+from guest import LoggedProcess, wait_for
 from xs import XS
 
 HEAD = struct.Struct("<8sII6Q")
@@ -267,7 +266,7 @@ def pressure_text(some_avg10, some_total_us):
             "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n" % (some_avg10, some_total_us))
 
 
-class Balancer:
+class Balancer(LoggedProcess):
     """xenballoon-balancer -d -v with the stand-in preloaded."""
 
     def __init__(self, case_dir, binary, fakexl, xsd, hv, conf="", wrapper="", name="bal"):
@@ -282,6 +281,7 @@ class Balancer:
         self.pidfile = os.path.join(case_dir, name + ".pid")
         self.proc = None
         self.logf = None
+        self.fail_99 = True     # valgrind's --error-exitcode, ASan's exitcode
         self.write_conf(conf)
 
     def write_conf(self, text):
@@ -313,44 +313,6 @@ class Balancer:
 
     def signal(self, sig):
         self.proc.send_signal(sig)
-
-    def stop(self, sig=sig_mod.SIGTERM, timeout=30):
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            rc = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            rc = None
-        self.logf.close()
-        self.proc = None
-        if rc == 99:        # valgrind's --error-exitcode, ASan's exitcode
-            raise AssertionError("the sanitizer or valgrind reported errors:\n" +
-                                 self.logtext()[-4000:])
-        return rc
-
-    def kill(self):
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.logf.close()
-            self.proc = None
-
-    def logtext(self):
-        try:
-            with open(self.log, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def mark(self):
-        return len(self.logtext())
-
-    def wait_log(self, needle, timeout=5.0, since=0, count=1):
-        return wait_for(lambda: self.logtext()[since:].count(needle) >= count, timeout, 0.02)
 
 
 def view(xs, domid):

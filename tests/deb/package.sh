@@ -129,6 +129,18 @@ inroot() {
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"
 }
 
+# leftovers FILES NAME: which of FILES (a package's, from dpkg -L), and
+# which files named *NAME* under /etc and /var/lib/systemd, the root still
+# has.
+leftovers() {
+	left=""
+	for f in $1; do
+		{ [ -e "$R$f" ] || [ -L "$R$f" ]; } && left="$left $f"
+	done
+	left="$left $(cd "$R" && find etc var/lib/systemd -name "*$2*" 2>/dev/null | tr '\n' ' ')"
+	printf '%s\n' "$left" | xargs
+}
+
 check "the fresh root has no compiler, no debhelper" \
 	inroot sh -c '! command -v cc && ! dpkg -s debhelper' > /dev/null 2>&1
 
@@ -195,12 +207,7 @@ check "apt-get purge" [ $? -eq 0 ] || show "$out"
 out=$(inroot dpkg -L $PKG 2>&1)
 check "after purge, dpkg -L knows nothing of $PKG" \
 	sh -c 'printf "%s\n" "$1" | grep -q "is not installed"' sh "$out" || show "$out"
-left=""
-for f in $owned /etc/sysconfig; do
-	{ [ -e "$R$f" ] || [ -L "$R$f" ]; } && left="$left $f"
-done
-left="$left $(cd "$R" && find etc var/lib/systemd -name '*xenballoon*' 2>/dev/null | tr '\n' ' ')"
-left=$(printf '%s\n' "$left" | xargs)
+left=$(leftovers "$owned /etc/sysconfig" xenballoon)
 check "after purge, none of its files, links or state is left" [ -z "$left" ] || show "$left"
 
 # --- the balancer's package in the same fresh root -----------------------------
@@ -235,12 +242,7 @@ check "after remove, the balancer's edited configuration is kept" \
 	grep -q 'edited by the administrator' "$R/etc/sysconfig/xenballoon-balancer.conf"
 out=$(inroot apt-get purge -y -q $BPKG 2>&1)
 check "apt-get purge $BPKG" [ $? -eq 0 ] || show "$out"
-left=""
-for f in $bowned; do
-	{ [ -e "$R$f" ] || [ -L "$R$f" ]; } && left="$left $f"
-done
-left="$left $(cd "$R" && find etc var/lib/systemd -name '*xenballoon-balancer*' 2>/dev/null | tr '\n' ' ')"
-left=$(printf '%s\n' "$left" | xargs)
+left=$(leftovers "$bowned" xenballoon-balancer)
 check "after purge, none of the balancer's files, links or state is left" [ -z "$left" ] || show "$left"
 
 finish

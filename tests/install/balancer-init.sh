@@ -23,59 +23,12 @@ fi
 
 SHELL_UNDER_TEST="sh"
 
-# initd ACTION: run the init script; sets $out and $rc.
-# shellcheck disable=SC2086 # SHELL_UNDER_TEST is a command with arguments
+# initd ACTION: run the init script (run_init, lib/common.sh).
 initd() {
-	out=$(XENBALLOON_BALANCER_ROOT="$R" XENBALLOON_BALANCER_BIN="$BIN" \
-		XENBALLOON_BALANCER_CONFIG="$CONF" XENBALLOON_BALANCER_PIDFILE="$PIDF" \
-		XENSTORED_PATH="$tmp/no-xenstored" \
-		timeout 120 $SHELL_UNDER_TEST "$INIT" "$@" 2>&1 < /dev/null)
-	rc=$?
+	run_init XENBALLOON_BALANCER "$BIN" "$@"
 }
 
-pidfile_pid() {
-	p=
-	if [ -r "$PIDF" ]; then
-		read -r p < "$PIDF"
-	fi
-	echo "$p"
-}
-
-alive() {
-	[ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
-		[ "$(sed -n 's/^.*) \(.\).*$/\1/p' "/proc/$1/stat")" != Z ]
-}
-
-dead() {
-	! alive "$1"
-}
-
-# The balancers this test started: those using its pidfile.
-ours() {
-	for d in /proc/[0-9]*; do
-		[ -r "$d/cmdline" ] || continue
-		if tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q -- "--pidfile $PIDF"; then
-			alive "${d#/proc/}" && echo "${d#/proc/}"
-		fi
-	done
-}
-
-stop_ours() {
-	for p in $(ours); do
-		kill -TERM "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
 trap stop_ours EXIT
-
-expect_rc() {
-	if [ "$rc" -eq "$2" ]; then
-		ok "$1 (exit $rc)"
-	else
-		not_ok "$1: exit $rc, wanted $2"
-		show "$out"
-	fi
-}
 
 need_busybox
 mkdir -p "$R/proc/xen"
@@ -88,7 +41,7 @@ for action in start restart try-restart reload force-reload; do
 	expect_rc "$action outside domain 0 exits 0" 0
 	check "... quietly" [ -z "$out" ]
 done
-check "nothing was started outside domain 0" [ -z "$(ours)" ]
+check "nothing was started outside domain 0" [ -z "$(pids_using_pidfile)" ]
 initd status
 expect_rc "status outside domain 0: stopped" 3
 
@@ -105,7 +58,7 @@ for sh in sh dash "busybox sh"; do
 	initd start
 	expect_rc "$sh: a second start does nothing" 0
 	check "$sh: ... saying it runs" contains "$out" "already running"
-	check "$sh: ... one balancer" [ "$(ours | wc -w)" -eq 1 ]
+	check "$sh: ... one balancer" [ "$(pids_using_pidfile | wc -w)" -eq 1 ]
 	initd stop
 	expect_rc "$sh: stop" 0
 	check "$sh: the balancer is gone" dead "$pid"

@@ -19,15 +19,20 @@ out=$(submake BUILD="$tmp/build" PREFIX="$P" SYSCONFDIR="$P/etc" \
 rc=$?
 check "make install PREFIX=<scratch> (for verify)" [ "$rc" -eq 0 ] || show "$out"
 
+# verify UNIT: systemd-analyze verify passes on it, silently.
+verify() {
+	out=$(MANPATH="$P/share/man" systemd-analyze verify "$1" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
+		ok "systemd-analyze verify $(basename "$1") passes, silently"
+	else
+		not_ok "systemd-analyze verify $(basename "$1") (exit $rc)"
+		show "$out"
+	fi
+}
+
 u=$P/lib/systemd/system/xenballoond.service
-out=$(MANPATH="$P/share/man" systemd-analyze verify "$u" 2>&1)
-rc=$?
-if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
-	ok "systemd-analyze verify passes, silently"
-else
-	not_ok "systemd-analyze verify (exit $rc)"
-	show "$out"
-fi
+verify "$u"
 check "the unit runs the installed daemon" \
 	grep -qx "ExecStart=$P/sbin/xenballoond -d" "$u"
 
@@ -96,15 +101,7 @@ rm -f "$tmp/capabilities"
 check "ExecCondition runs where /proc/xen is not mounted" fake_cond
 
 # --- the balancer's unit (domain 0) ------------------------------------------
-bu=$P/lib/systemd/system/xenballoon-balancer.service
-out=$(MANPATH="$P/share/man" systemd-analyze verify "$bu" 2>&1)
-rc=$?
-if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
-	ok "systemd-analyze verify xenballoon-balancer.service passes, silently"
-else
-	not_ok "systemd-analyze verify xenballoon-balancer.service (exit $rc)"
-	show "$out"
-fi
+verify "$P/lib/systemd/system/xenballoon-balancer.service"
 BUNIT=$GEN/xenballoon-balancer.service
 for line in "Type=notify" "WatchdogSec=30s" "TimeoutAbortSec=10s" \
 	"ExecStart=/usr/sbin/xenballoon-balancer -d" \
