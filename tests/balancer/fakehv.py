@@ -144,6 +144,7 @@ class G:
         self.hb = 0
         self.next_hb = 0.0
         self.last_move = time.monotonic()
+        self.vram_kb = 0            # an HVM guest's video memory: held, not targeted
 
 
 class Guests(threading.Thread):
@@ -169,6 +170,7 @@ class Guests(threading.Thread):
             prefix="data/xenballoon", delay=0.1, introduce=True, videoram_mb=0):
         g = G(domid, mem_mb, static_max_mb or mem_mb * 4, name or "guest%d" % domid, prefix,
               delay)
+        g.vram_kb = videoram_mb * MB
         home = "/local/domain/%d" % domid
         with XS(self.xsd.socket_path) as c:
             c.write(home + "/name", g.name)
@@ -178,6 +180,11 @@ class Guests(threading.Thread):
                 c.write(home + "/memory/videoram", str(videoram_mb * MB))
             c.mkdir(home + "/data")
             self.hv.add(domid, g.mem_kb + videoram_mb * MB, g.mem_kb + videoram_mb * MB + 1024)
+            if videoram_mb:
+                with self.hv.locked():
+                    e = self.hv._dom(domid)
+                    e[4] = g.mem_kb         # the target: without the video memory
+                    self.hv._put(domid, e)
             if directed:
                 c.write("%s/%s/mode" % (home, prefix), "directed")
                 c.write("%s/%s/goal" % (home, prefix),
@@ -235,14 +242,15 @@ class Guests(threading.Thread):
             return
         # A look without the lock first: most guests are where they should be.
         d = self.hv._dom(g.domid)
-        if d[2] == d[4]:
+        if d[2] == d[4] + g.vram_kb:
             g.last_move = now
             return
         with self.hv.locked():
             d = self.hv._dom(g.domid)
             if not d[1] & 1:
                 return
-            cur, target, last_ns = d[2], d[4], d[6]
+            # The hypervisor counts the video memory too.
+            cur, target, last_ns = d[2], d[4] + g.vram_kb, d[6]
             if cur == target or (time.monotonic_ns() - last_ns) / 1e9 < g.delay:
                 g.last_move = now
                 return

@@ -223,6 +223,26 @@ def test_stalling_guest_grows_first(host, slow):
     assert host.hv.dom(2)["last_set_ns"] <= host.hv.dom(1)["last_set_ns"]
 
 
+def test_hvm_video_memory_kept_out_of_the_target(host, slow):
+    """An HVM guest's video memory (memory/videoram) is held beside its
+    target: libxl takes it off what it is given, and the balancer counts
+    the allocation without it (no false "does not follow")."""
+    host.guests.add(1, 1024, videoram_mb=16)
+    b = host.balancer()
+    assert wait_for(lambda: host.state(1) == "managed", 5 * slow)
+    host.goal(1, 1300)
+    assert wait_for(lambda: host.target(1) == 1300 * MB, 3 * slow), b.logtext()
+    assert wait_for(lambda: host.hv.dom(1)["cur"] == (1300 + 16) * MB, 3 * slow)
+    host.goal(1, 1100)
+    assert wait_for(lambda: settled_vram(host, 1, 1100, 16), 3 * slow), b.logtext()
+    time.sleep(5.0 * slow)
+    assert host.state(1) == "managed" and "does not follow" not in b.logtext()
+
+
+def settled_vram(h, domid, want_mb, vram_mb):
+    return h.target(domid) == want_mb * MB and h.hv.dom(domid)["cur"] == (want_mb + vram_mb) * MB
+
+
 def test_steady_host_stops_writing(host, slow):
     """Once settled, no target is written again."""
     for d in (1, 2, 3):
