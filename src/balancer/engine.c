@@ -42,7 +42,11 @@
 #define HOUSEKEEP_MS 1000      /* heartbeats and the host, otherwise */
 #define RECONNECT_MS 1000
 #define DRAIN_MAX 4096         /* events handled before the timers get a turn */
-#define SLACK_KB 1024          /* an allocation within this of its target is there */
+/* An allocation within 4 MB and 1/128 of its target is there: the
+ * hypervisor also counts a few pages a guest's balloon does not (an HVM
+ * guest's firmware, say), and a guest must not read as not following for
+ * them. */
+#define SLACK_KB(target) (4096 + (target) / 128)
 #define PROGRESS_KB 1024       /* moving by this is following */
 #define STEP_MIN_KB 1024
 #define HOST_FAILS_REOPEN 3
@@ -102,7 +106,9 @@ struct engine {
 	size_t *agorder;            /* growth order: indexes into ag */
 	size_t cap_ag;
 	struct alloc_result last;
-	uint64_t free_kb;
+	uint64_t free_kb, last_free_kb;
+	uint64_t moving_ms;         /* MOVING_MS, doubled while nothing changes */
+	uint64_t still_since_ms;    /* when something last changed */
 	unsigned nstate[GS_DYING + 1];
 	unsigned host_fails;
 
@@ -622,12 +628,12 @@ static void
 check_follow(struct engine *e, struct dom *d)
 {
 	uint64_t held = held_kb(d), target = d->g.val[GK_TARGET];
-	bool down = held > target + SLACK_KB;
-	bool up = held + SLACK_KB < target && e->free_kb >= target - held;
+	bool down = held > target + SLACK_KB(target);
+	bool up = held + SLACK_KB(target) < target && e->free_kb >= target - held;
 	char nb[GUEST_NAME_MAX + 1];
 
 	if (d->follow_frozen) {
-		if (!down && held + SLACK_KB >= target) {
+		if (!down && held + SLACK_KB(target) >= target) {
 			d->follow_frozen = false;
 			d->follow_since_ms = 0;
 			log_info("domain %u (%s) follows its target again", d->g.domid,
@@ -925,8 +931,9 @@ decide(struct engine *e)
 				d->min_kb = a->min_kb;
 				d->max_kb = a->max_kb;
 				if (a->why == ALLOC_WHY_WAIT ||
-				    (d->state == GS_MANAGED && (held_kb(d) > a->target_kb + SLACK_KB ||
-				    held_kb(d) + SLACK_KB < a->target_kb)))
+				    (d->state == GS_MANAGED &&
+				    (held_kb(d) > a->target_kb + SLACK_KB(a->target_kb) ||
+				    held_kb(d) + SLACK_KB(a->target_kb) < a->target_kb)))
 					moving = true;
 			}
 			if (a->new_target_kb != a->target_kb &&
@@ -938,8 +945,19 @@ decide(struct engine *e)
 		return;
 	for (size_t i = 0; i < e->nids; i++)
 		publish_dom(e, e->dom[e->ids[i]]);
+	/* While memory moves, look again every MOVING_MS; after a second in
+	 * which nothing changed (no target set, the same free memory), less
+	 * and less often, up to HOUSEKEEP_MS: a grower that waits for a frozen
+	 * donor costs little. */
+	if (e->last.moves > 0 || e->free_kb != e->last_free_kb) {
+		e->moving_ms = MOVING_MS;
+		e->still_since_ms = e->now;
+	} else if (e->now - e->still_since_ms >= HOUSEKEEP_MS && e->moving_ms < HOUSEKEEP_MS) {
+		e->moving_ms *= 2;
+	}
+	e->last_free_kb = e->free_kb;
 	if (moving || e->hold_kb > 0)
-		e->decide_ms = e->now + MOVING_MS;
+		e->decide_ms = e->now + e->moving_ms;
 	publish_host(e);
 }
 
@@ -957,6 +975,7 @@ engine_new(const struct bc_config *cfg, bool dry_run)
 		fatal("engine");
 	e->dry_run = dry_run;
 	e->publish = true;
+	e->moving_ms = MOVING_MS;
 	e->decide_ms = e->housekeep_ms = e->deferred_ms = NEVER;
 	engine_set_config(e, cfg);
 	return e;
