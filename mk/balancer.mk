@@ -53,7 +53,7 @@ CHECK_TARGETS += check-balancer check-balancer-asan check-balancer-valgrind
 BENCH_GUESTS  ?= 10 50 200
 BENCH_CHANGES ?= 400
 
-bench-balancer: harness $(BUILD)/xenballoon-balancer $(BUILD)/xenballoon-monitor $(FAKEXL) $(BUILD)/bench/spawn | $(BUILD)/.deps-test
+bench-balancer: harness $(BUILD)/xenballoon-balancer $(BUILD)/xenballoon-monitor $(FAKEXL) | $(BUILD)/.deps-test
 	$(XSD_ENV) $(PYTHON) bench/balancer.py $(BUILD)/bench-balancer \
 		--balancer $(abspath $(BUILD)/xenballoon-balancer) --fakexl $(abspath $(FAKEXL)) \
 		--monitor $(abspath $(BUILD)/xenballoon-monitor) --guests "$(BENCH_GUESTS)" \
