@@ -58,7 +58,7 @@ COMMON_SRCS  := src/common/log.c src/common/util.c src/common/parse.c src/common
 # The daemon's modules; xenballoond.c holds main() and the loop.
 DAEMON_LIB_SRCS := src/daemon/config.c src/daemon/policy.c src/daemon/balloon.c \
 		src/daemon/engine.c src/daemon/xs.c \
-		src/daemon/pressure.c src/daemon/psifile.c
+		src/daemon/pressure.c src/daemon/psifile.c src/daemon/workingset.c
 DAEMON_SRCS  := src/daemon/xenballoond.c $(DAEMON_LIB_SRCS)
 MONITOR_SRCS := src/monitor/monitor.c src/monitor/monitor_xs.c \
 		src/monitor/monitor_host.c src/monitor/monitor_out.c
@@ -187,10 +187,12 @@ CHECK_ORDER  := check-harness check-integration check-asan check-valgrind \
 CHECK_SUITES  = $(filter $(CHECK_TARGETS),$(CHECK_ORDER)) \
 		$(filter-out $(CHECK_ORDER),$(CHECK_TARGETS))
 
+# -k: a failing suite does not stop the others, and the closing line
+# (scripts/summary.sh) is printed on every run, failed or not.
 check: all
 	@rm -rf $(RESULTS)
-	$(MAKE) --no-print-directory check-unit check-lint $(CHECK_SUITES)
-	@sh scripts/summary.sh $(RESULTS)
+	@$(MAKE) --no-print-directory -k check-unit check-lint $(CHECK_SUITES); \
+	sh scripts/summary.sh $(RESULTS) $$?
 
 clean:
 	rm -rf $(BUILD)/rel $(BUILD)/san $(BUILD)/results $(PROGS)

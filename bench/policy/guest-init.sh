@@ -2,13 +2,16 @@
 # /bench-init of a `make bench-policy` guest (busybox, started by
 # bench/policy/dom0-bench.sh with rdinit=/bench-init).
 #
-# Kernel command line: bp_policy=NAME bp_run=N bp_period=MS, and the
-# daemon's configuration as xb_KEY=VALUE (written out as
-# XENBALLOON_KEY=VALUE). Policies:
+# Kernel command line: bp_policy=NAME bp_run=N bp_period=MS
+# bp_trace=anon|disk, and the daemon's configuration as xb_KEY=VALUE
+# (written out as XENBALLOON_KEY=VALUE). Policies:
 #   static    no daemon: the guest keeps its boot memory
 #   qubes     polbench's Qubes-like controller (a comparison rule, not
 #             xenballoond)
-#   anything else: xenballoond -d with the xb_ configuration
+#   anything else: xenballoond -d with the xb_ configuration (nopsi: the
+#             guest was booted psi=0, so it has no PSI)
+# Traces: anon, polbench's trace (memory of its own); disk, diskserve's
+# service over the disk dom0 gave it as xvda (bp_hot_mb, bp_reads).
 # The guest sets up 256 MB of zram swap, starts the policy, samples its
 # memory state while polbench runs the workload trace, then prints
 # everything on its console between "BP-BEGIN" and "BP-END" and writes
@@ -26,7 +29,7 @@ dmesg -n 7
 
 xsw() { xenstore-write "$@" 2>/dev/null; }
 
-policy=static run=0 period=250
+policy=static run=0 period=250 trace=anon hot_mb=154 reads=32000
 CFG=/etc/xenballoon.conf
 : > "$CFG"
 # shellcheck disable=SC2013 # the kernel's command line is words
@@ -35,6 +38,9 @@ for tok in $(cat /proc/cmdline); do
 	bp_policy=*) policy=${tok#bp_policy=} ;;
 	bp_run=*) run=${tok#bp_run=} ;;
 	bp_period=*) period=${tok#bp_period=} ;;
+	bp_trace=*) trace=${tok#bp_trace=} ;;
+	bp_hot_mb=*) hot_mb=${tok#bp_hot_mb=} ;;
+	bp_reads=*) reads=${tok#bp_reads=} ;;
 	xb_*=*)
 		k=${tok%%=*}
 		echo "XENBALLOON_${k#xb_}=${tok#*=}" >> "$CFG"
@@ -55,20 +61,36 @@ if ! { insmod /lib/modules/zsmalloc.ko && insmod /lib/modules/zram.ko &&
 	swapon /dev/zram0; }; then
 	finish "error zram swap could not be set up"
 fi
-[ -r /proc/pressure/memory ] || finish "error /proc/pressure/memory missing (PSI off)"
-echo "BP-INFO uptime=$(cut -d' ' -f1 /proc/uptime) policy=$policy run=$run $(grep MemTotal /proc/meminfo | tr -s ' ') swap=$(awk '/SwapTotal/ { print $2 }' /proc/meminfo)kB"
+if [ "$policy" = nopsi ]; then
+	[ -r /proc/pressure/memory ] && finish "error /proc/pressure/memory present: the guest was to boot with psi=0"
+else
+	[ -r /proc/pressure/memory ] || finish "error /proc/pressure/memory missing (PSI off)"
+fi
+if [ "$trace" = disk ]; then
+	insmod /lib/modules/xen-blkfront.ko || finish "error insmod xen-blkfront failed"
+	i=0
+	until [ -b /dev/xvda ]; do
+		i=$((i + 1))
+		[ "$i" -gt 80 ] && finish "error no /dev/xvda 20 s after loading xen-blkfront"
+		sleep 0.25
+	done
+fi
+echo "BP-INFO uptime=$(cut -d' ' -f1 /proc/uptime) policy=$policy run=$run trace=$trace $(grep MemTotal /proc/meminfo | tr -s ' ') swap=$(awk '/SwapTotal/ { print $2 }' /proc/meminfo)kB"
 
 # The maxmem high-water mark, as the init script seeds it.
 awk '/^MemTotal:/ { print $2 }' /proc/meminfo > /run/xenballoon-maxmem
+# xenballoond's floor (XENBALLOON_MINMEM=0) from it, in MB of MemTotal:
+# the Qubes-like controller's floor, and the analysis's.
+floor_mb=$(awk '{ mb = int($1 / 1024); p = int($1 / 4);
+	if (mb < 125) f = 8 + int(p / 512); else if (mb < 500) f = 40 + int(p / 1024);
+	else if (mb < 2000) f = 104 + int(p / 2048); else f = 296 + int(p / 8192); print f }' /run/xenballoon-maxmem)
+echo "X floor_mb $floor_mb" >> /run/cpu.txt
 
 pid=""
 case $policy in
 static) ;;
 qubes)
 	# The same floor as xenballoond's heuristic (from the high-water mark).
-	floor_mb=$(awk '{ mb = int($1 / 1024); p = int($1 / 4);
-		if (mb < 125) f = 8 + int(p / 512); else if (mb < 500) f = 40 + int(p / 1024);
-		else if (mb < 2000) f = 104 + int(p / 2048); else f = 296 + int(p / 8192); print f }' /run/xenballoon-maxmem)
 	smax=$(xenstore-read memory/static-max 2>/dev/null)
 	polbench qubes "$floor_mb" "${smax:-786432}" &
 	pid=$!
@@ -95,13 +117,23 @@ cpu_mark() {
 	} >> /run/cpu.txt
 }
 echo "X policy_pid ${pid:--}" >> /run/cpu.txt
+echo "X trace $trace" >> /run/cpu.txt
 
 polbench sample "$period" > /run/samples.txt &
 spid=$!
 sleep 1
 xsw data/bench/phase trace
 cpu_mark start
-polbench trace > /run/phases.txt 2> /run/trace.err &
+if [ "$trace" = disk ]; then
+	# A service: its hot data (a fifth of static-max) read once, served
+	# from the cache with a heap of its own, two lulls of 30 s, then
+	# the data left cold for four minutes (the service still runs).
+	diskserve /dev/xvda "$hot_mb" "$reads" 64 idle:20 load heap serve:serve1 \
+		idle:30:lull1 serve:serve2 idle:30:lull2 serve:serve3 idle:240:cold \
+		> /run/phases.txt 2> /run/trace.err &
+else
+	polbench trace > /run/phases.txt 2> /run/trace.err &
+fi
 tpid=$!
 # The trace's progress for dom0 (the last phase done), every 30 s: each
 # look costs a few processes, which a 1-vCPU guest under TCG feels.

@@ -1,7 +1,8 @@
 /* polbench - the guest side of `make bench-policy` (static, runs in the
  * busybox guest of tests/e2e).
  *
- *   polbench sample PERIOD_MS   sample the guest's memory state every
+ *   polbench sample PERIOD_MS   sample the guest's memory state (and
+ *                               its disk's reads, when it has one) every
  *                               PERIOD_MS until SIGTERM, then print the
  *                               samples (one "S ..." line each, see
  *                               print_header) to stdout
@@ -117,6 +118,18 @@ static long long psi_total_us(const char *text, const char *kind)
 	return t ? strtoll(t + 6, NULL, 10) : -1;
 }
 
+/* kB the guest's disk (xvda) has read so far; -1 without a disk. */
+static long long disk_read_kb(void)
+{
+	char buf[256];
+	unsigned long long ios, merges, sectors;
+
+	if (read_small("/sys/block/xvda/stat", buf, sizeof(buf)) == 0 ||
+	    sscanf(buf, "%llu %llu %llu", &ios, &merges, &sectors) != 3)
+		return -1;
+	return (long long)(sectors / 2);
+}
+
 /* --- sample ------------------------------------------------------------ */
 
 static volatile sig_atomic_t stop_flag;
@@ -130,7 +143,8 @@ static void on_stop(int sig)
 static void print_header(void)
 {
 	printf("H t_ms target_kb current_kb memtotal_kb memavail_kb committed_kb swapused_kb "
-	       "psi_some_us psi_full_us pswpin pswpout pgmajfault refault oom_kill\n");
+	       "psi_some_us psi_full_us pswpin pswpout pgmajfault refault oom_kill "
+	       "file_kb refault_file disk_read_kb\n");
 }
 
 static int cmd_sample(long period_ms)
@@ -153,10 +167,12 @@ static int cmd_sample(long period_ms)
 
 		read_small("/proc/meminfo", meminfo, sizeof(meminfo));
 		read_small("/proc/vmstat", vmstat, sizeof(vmstat));
-		read_small("/proc/pressure/memory", psi, sizeof(psi));
+		if (read_small("/proc/pressure/memory", psi, sizeof(psi)) == 0)
+			strcpy(psi, "none");
 		ra = field(vmstat, "workingset_refault_anon ");
 		rf = field(vmstat, "workingset_refault_file ");
-		n = snprintf(out + len, cap - len, "S %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld\n",
+		n = snprintf(out + len, cap - len,
+			     "S %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld\n",
 			     t, read_ll(BALLOON "/target_kb"), read_ll(BALLOON "/info/current_kb"),
 			     field(meminfo, "MemTotal:"), field(meminfo, "MemAvailable:"),
 			     field(meminfo, "Committed_AS:"),
@@ -164,7 +180,9 @@ static int cmd_sample(long period_ms)
 			     psi_total_us(psi, "some"), psi_total_us(psi, "full"),
 			     field(vmstat, "pswpin "), field(vmstat, "pswpout "),
 			     field(vmstat, "pgmajfault "), (ra < 0 ? 0 : ra) + (rf < 0 ? 0 : rf),
-			     field(vmstat, "oom_kill "));
+			     field(vmstat, "oom_kill "),
+			     field(meminfo, "Active(file):") + field(meminfo, "Inactive(file):"),
+			     rf < 0 ? 0 : rf, disk_read_kb());
 		if (n < 0 || (size_t)n >= cap - len)
 			break;
 		len += (size_t)n;

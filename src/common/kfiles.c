@@ -68,6 +68,8 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 		{ "Committed_AS", offsetof(struct meminfo, committed_as_kb), MI_COMMITTED_AS },
 		{ "SwapTotal", offsetof(struct meminfo, swap_total_kb), MI_SWAPTOTAL },
 		{ "SwapFree", offsetof(struct meminfo, swap_free_kb), MI_SWAPFREE },
+		{ "Active(file)", offsetof(struct meminfo, active_file_kb), MI_ACTIVE_FILE },
+		{ "Inactive(file)", offsetof(struct meminfo, inactive_file_kb), MI_INACTIVE_FILE },
 	};
 	struct line_iter it;
 	const char *line;
@@ -92,6 +94,25 @@ meminfo_parse(const char *text, size_t len, struct meminfo *out)
 	    (MI_MEMTOTAL | MI_COMMITTED_AS) ? 0 : -1;
 }
 
+uint64_t
+meminfo_used_kb(const struct meminfo *mi)
+{
+	uint64_t avail = (mi->have & MI_MEMAVAILABLE) ? mi->mem_available_kb : mi->mem_free_kb;
+
+	if (!(mi->have & MI_MEMTOTAL))
+		return 0;
+	return mi->mem_total_kb > avail ? mi->mem_total_kb - avail : 0;
+}
+
+bool
+meminfo_file_kb(const struct meminfo *mi, uint64_t *kb)
+{
+	if (!(mi->have & (MI_ACTIVE_FILE | MI_INACTIVE_FILE)))
+		return false;
+	*kb = mi->active_file_kb + mi->inactive_file_kb;
+	return true;
+}
+
 #define VM_FIELD(name, bit) { #name, sizeof(#name) - 1, offsetof(struct vmstat, name), bit }
 
 /* The first VM_NKEYS fields are the lines dom0 tools use, published
@@ -114,6 +135,8 @@ static const struct {
 	  offsetof(struct vmstat, refault_file), VM_REFAULT_FILE },
 	{ "workingset_refault", sizeof("workingset_refault") - 1,
 	  offsetof(struct vmstat, refault), VM_REFAULT },
+	VM_FIELD(pgsteal_kswapd, VM_PGSTEAL_KSWAPD),
+	VM_FIELD(pgsteal_direct, VM_PGSTEAL_DIRECT),
 };
 #define VM_NFIELDS (sizeof(vm_fields) / sizeof(vm_fields[0]))
 #define VM_NKEYS 6

@@ -9,6 +9,7 @@
 #ifndef XB_KFILES_H
 #define XB_KFILES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,8 @@ enum {
 	MI_COMMITTED_AS = 1u << 3,
 	MI_SWAPTOTAL = 1u << 4,
 	MI_SWAPFREE = 1u << 5,
+	MI_ACTIVE_FILE = 1u << 6,
+	MI_INACTIVE_FILE = 1u << 7,
 };
 
 struct meminfo {
@@ -28,12 +31,23 @@ struct meminfo {
 	uint64_t committed_as_kb;
 	uint64_t swap_total_kb;
 	uint64_t swap_free_kb;
+	uint64_t active_file_kb;    /* Active(file): cache read more than once */
+	uint64_t inactive_file_kb;  /* Inactive(file) */
 	unsigned have; /* MI_* bits of the fields found */
 };
 
 /* Returns 0 when MemTotal and Committed_AS were both found, -1 otherwise
  * (out is filled with whatever was found either way). */
 int meminfo_parse(const char *text, size_t len, struct meminfo *out);
+
+/* Memory in use, as the guest sees it: MemTotal - MemAvailable, or,
+ * on kernels before 3.14 (no MemAvailable), MemTotal - MemFree, the
+ * cautious stand-in. 0 when MemTotal is missing. */
+uint64_t meminfo_used_kb(const struct meminfo *mi);
+
+/* The page cache: Active(file) + Inactive(file). Returns false when the
+ * kernel gave neither. */
+bool meminfo_file_kb(const struct meminfo *mi, uint64_t *kb);
 
 enum {
 	VM_PSWPIN = 1u << 0,
@@ -45,6 +59,8 @@ enum {
 	VM_REFAULT_ANON = 1u << 6,
 	VM_REFAULT_FILE = 1u << 7,
 	VM_REFAULT = 1u << 8,
+	VM_PGSTEAL_KSWAPD = 1u << 9,
+	VM_PGSTEAL_DIRECT = 1u << 10,
 };
 
 struct vmstat {
@@ -59,6 +75,10 @@ struct vmstat {
 	uint64_t refault_anon;
 	uint64_t refault_file;
 	uint64_t refault;
+	/* Pages the kernel reclaimed (evicted cache, swapped out) for want
+	 * of free memory: by kswapd, and by the allocating task itself. */
+	uint64_t pgsteal_kswapd;
+	uint64_t pgsteal_direct;
 	unsigned have; /* VM_* bits */
 };
 

@@ -13,10 +13,11 @@ enum xs_stat {
 	XSS_PRESWAP,
 	XSS_PRESSURE,   /* /proc/pressure/memory's text */
 	XSS_USED,       /* kB, MemTotal - MemAvailable (the guest's own figure) */
-	XSS_GOAL,       /* kB, balloon units: the selfballooning goal */
-	XSS_MODE,       /* "self", "directed" or "idle": the daemon's mode */
-	XSS_HEARTBEAT,  /* a counter rewritten at least once a second while directed */
-	XSS_WORKINGSET, /* kB, the page cache the goal protects */
+	XSS_GOAL,       /* kB, balloon units: the selfballooning goal; directed,
+			 * the target the guest asks for */
+	XSS_MODE,       /* "self", "directed" or "idle" */
+	XSS_HEARTBEAT,  /* a counter rewritten at least once a second, directed */
+	XSS_WORKINGSET, /* kB, the page cache the goal keeps (MemTotal side) */
 	XSS_COUNT
 };
 

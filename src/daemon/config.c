@@ -47,6 +47,7 @@ static const struct key_def keys[] = {
 	{ "XENBALLOON_MINMEM", K_U64, OFF(minmem_mb), 0, XB_MINMEM_MAX_MB },
 	{ "XENBALLOON_RESERVE_PERCENT", K_UINT, OFF(reserve_percent), 0, XB_RESERVE_MAX_PERCENT },
 	{ "XENBALLOON_GOAL", K_GOAL, OFF(goal), 0, 0 },
+	{ "XENBALLOON_CACHE_HOLD", K_UINT, OFF(cache_hold_s), 0, XB_CACHE_HOLD_MAX_S },
 	{ "XENBALLOON_MAXMEMFILE", K_PATH, OFF(maxmem_file), 0, 0 },
 	{ "XENBALLOON_SEND_MEMINFO", K_BOOL_01, OFF(send_meminfo), 0, 0 },
 	{ "XENBALLOON_SEND_VMSTAT", K_BOOL_01, OFF(send_vmstat), 0, 0 },
@@ -71,6 +72,7 @@ config_defaults(struct xb_config *cfg)
 	cfg->minmem_mb = 0;
 	cfg->reserve_percent = 0;
 	cfg->goal = GOAL_PRESSURE;
+	cfg->cache_hold_s = XB_CACHE_HOLD_DEFAULT_S;
 	strlcpy(cfg->maxmem_file, "/var/run/xenballoon-maxmem", sizeof(cfg->maxmem_file));
 	cfg->send_meminfo = true;
 	cfg->send_vmstat = true;

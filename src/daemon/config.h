@@ -13,6 +13,8 @@
 #define XB_INERTIA_MAX 100000u
 #define XB_MINMEM_MAX_MB 16777216u  /* 16 TiB */
 #define XB_RESERVE_MAX_PERCENT 90u
+#define XB_CACHE_HOLD_MAX_S 86400u  /* a day */
+#define XB_CACHE_HOLD_DEFAULT_S 150u
 #define XB_STATS_PATH_MAX 128
 
 /* XENBALLOON_GOAL: what selfballooning steers to. */
@@ -32,6 +34,8 @@ struct xb_config {
 	uint64_t minmem_mb;         /* XENBALLOON_MINMEM, 0 = heuristic */
 	unsigned reserve_percent;   /* XENBALLOON_RESERVE_PERCENT (new) */
 	enum xb_goal goal;          /* XENBALLOON_GOAL (new) */
+	unsigned cache_hold_s;      /* XENBALLOON_CACHE_HOLD (new): unused page
+				     * cache kept this long; 0 = keep none */
 	char maxmem_file[PATH_MAX]; /* XENBALLOON_MAXMEMFILE */
 	bool send_meminfo;          /* XENBALLOON_SEND_MEMINFO */
 	bool send_vmstat;           /* XENBALLOON_SEND_VMSTAT */

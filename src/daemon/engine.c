@@ -239,11 +239,8 @@ read_tick(struct engine *e, struct readings *r)
 	e->have_used = false;
 	if (!read_meminfo(e, &r->mi))
 		return false;
-	if (r->mi.have & MI_MEMAVAILABLE) {
-		e->used_kb = r->mi.mem_total_kb > r->mi.mem_available_kb ?
-		    r->mi.mem_total_kb - r->mi.mem_available_kb : 0;
-		e->have_used = true;
-	}
+	e->used_kb = meminfo_used_kb(&r->mi);
+	e->have_used = true;
 	update_maxmem(e, r->mi.mem_total_kb);
 	if (e->balloon.kind == BALLOON_NONE) {
 		/* --dry-run without a driver: pretend MemTotal is all we have. */
@@ -293,8 +290,10 @@ read_psi(struct engine *e)
 static void
 pressure_off(struct engine *e)
 {
-	if (e->pressure_ran)
+	if (e->pressure_ran) {
 		pressure_init(&e->pressure);
+		ws_init(&e->ws);
+	}
 	e->pressure_ran = false;
 	e->sample_at_ms = 0;
 	e->sampling_fast = false;
@@ -302,9 +301,10 @@ pressure_off(struct engine *e)
 	psifile_disarm(&e->psi);
 }
 
-/* The pressure goal's edge inputs: PSI, refaults and swap-ins. */
+/* The pressure goal's edge inputs: PSI, refaults and swap-ins; the
+ * page cache's refaults go to win. */
 static void
-pressure_inputs(struct engine *e, struct pressure_in *pin)
+pressure_inputs(struct engine *e, struct pressure_in *pin, struct ws_in *win)
 {
 	struct vmstat vm;
 	ssize_t n;
@@ -330,25 +330,44 @@ pressure_inputs(struct engine *e, struct pressure_in *pin)
 		pin->have_refaults = true;
 		pin->refault_pages = vm.refault_anon + vm.refault_file + vm.refault + vm.pswpin;
 	}
+	if (n > 0 && (vm.have & (VM_PGSTEAL_KSWAPD | VM_PGSTEAL_DIRECT))) {
+		pin->have_reclaim = true;
+		pin->reclaim_pages = vm.pgsteal_kswapd + vm.pgsteal_direct;
+	}
+	/* Before Linux 5.9, workingset_refault counted the cache alone. */
+	if (n > 0 && (vm.have & (VM_REFAULT_FILE | VM_REFAULT))) {
+		win->have_refaults = true;
+		win->refault_pages = (vm.have & VM_REFAULT_FILE) ? vm.refault_file : vm.refault;
+	}
 }
 
-/* XENBALLOON_GOAL=pressure: replace the 2009 goal and step of out with
- * the pressure rule's (pressure.c), within the same floor and maximum. */
+/* XENBALLOON_GOAL=pressure. Selfballooning: replace the 2009 goal and
+ * step of out with the pressure rule's (pressure.c), within the same
+ * floor and maximum. Directed: leave out as it is (dom0's target) and
+ * keep what the rule asks for in e->ask_kb, published as the goal. */
 static void
-pressure_step(struct engine *e, const struct readings *r, struct policy_out *out)
+pressure_step(struct engine *e, const struct readings *r, struct policy_out *out,
+	      enum policy_mode mode)
 {
 	struct pressure_in pin = { 0 };
+	struct ws_in win = { 0 };
 	struct pressure_out *po = &e->pressure_last;
 
 	pin.now_ms = now_ms();
 	pin.mem_total_kb = r->mi.mem_total_kb;
-	/* Kernels before 3.14 have no MemAvailable: free memory is the
-	 * cautious stand-in. */
-	pin.mem_available_kb = (r->mi.have & MI_MEMAVAILABLE) ? r->mi.mem_available_kb :
-	    r->mi.mem_free_kb;
+	pin.used_kb = e->used_kb;
 	pin.target_kb = r->driver_kb;
+	pin.current_kb = r->current_kb;
 	pin.bounds = out;
-	pressure_inputs(e, &pin);
+	pressure_inputs(e, &pin, &win);
+	win.now_ms = pin.now_ms;
+	win.hold_ms = (uint64_t)e->cfg.cache_hold_s * 1000;
+	win.have_file = meminfo_file_kb(&r->mi, &win.file_kb);
+	/* A stall seen at the last sample holds the cache back too. */
+	win.stalling = e->pressure_ran && e->pressure_last.stall_ppm > PRESSURE_STALL_STOP_PPM;
+	ws_update(&e->ws, &win, &e->ws_last);
+	pin.cache_keep_kb = e->ws_last.keep_kb;
+	pin.cache_refaulting = e->ws_last.refault_kb >= WS_REFAULT_MIN_KB;
 	pressure_decide(&e->pressure, &pin, po);
 	e->pressure_ran = true;
 	e->sample_at_ms = po->next_sample_ms ? pin.now_ms + po->next_sample_ms : 0;
@@ -359,6 +378,10 @@ pressure_step(struct engine *e, const struct readings *r, struct policy_out *out
 			log_debug("pressure: settled: sampling at the tick");
 	}
 	e->sampling_fast = po->next_sample_ms != 0;
+	if (mode == MODE_DIRECTED) {
+		e->ask_kb = po->write ? po->new_kb : r->driver_kb;
+		return;
+	}
 	out->goal_kb = po->goal_kb;
 	out->new_kb = po->write ? po->new_kb : r->driver_kb;
 	out->write = po->write;
@@ -370,15 +393,22 @@ static void
 log_pressure(const struct engine *e)
 {
 	const struct pressure_out *po = &e->pressure_last;
-	char line[512];
 
-	snprintf(line, sizeof(line), "pressure: %s (%s): used=%" PRIu64 " headroom=%" PRIu64
-	    " goal=%" PRIu64 " kB rate=%" PRIu64 " kB/s stall=%u ppm psi-some-avg10=%s%u.%02u%%"
-	    " refaults=%" PRIu64 " pages/s deadband=%" PRIu64 " kB",
-	    pressure_action_name(po->action), po->why, po->used_kb, po->headroom_kb,
+	const struct ws_out *w = &e->ws_last;
+	char line[640];
+
+	snprintf(line, sizeof(line), "pressure: %s (%s): used=%" PRIu64 " cache-kept=%" PRIu64
+	    " headroom=%" PRIu64 " goal=%" PRIu64 " kB rate=%" PRIu64 " kB/s stall=%u ppm"
+	    " psi-some-avg10=%s%u.%02u%% refaults=%" PRIu64 " reclaimed=%" PRIu64 " pages/s"
+	    " deadband=%" PRIu64 " kB;"
+	    " cache: %s: cached=%" PRIu64 " kept=%" PRIu64 " added=%" PRIu64 " released=%" PRIu64
+	    " refaulted=%" PRIu64 " kB unused=%" PRIu64 " of hold=%" PRIu64 " s%s",
+	    pressure_action_name(po->action), po->why, po->used_kb, po->cache_kb, po->headroom_kb,
 	    po->goal_kb, po->rate_kb_s, po->stall_ppm, e->have_psi_last ? "" : "none/",
 	    e->psi_last.some.avg10_centi / 100, e->psi_last.some.avg10_centi % 100,
-	    po->refault_pages_s, po->deadband_kb);
+	    po->refault_pages_s, po->reclaim_pages_s, po->deadband_kb, w->why, w->file_kb, w->kept_kb, w->added_kb,
+	    w->released_kb, w->refault_kb, w->idle_ms / 1000, w->hold_ms / 1000,
+	    w->refuted ? " (refuted)" : "");
 	if (e->dry_run)
 		log_info("dry-run: %s", line);
 	else
@@ -419,8 +449,8 @@ decide_tick(struct engine *e, const struct readings *r, struct policy_in *in,
 	in->down_hysteresis = (unsigned)override(e, XSK_DOWNHYSTERESIS, e->cfg.down_hysteresis);
 	in->up_hysteresis = (unsigned)override(e, XSK_UPHYSTERESIS, e->cfg.up_hysteresis);
 	policy_decide(in, out);
-	if (in->mode == MODE_SELF && e->cfg.goal == GOAL_PRESSURE)
-		pressure_step(e, r, out);
+	if (in->mode != MODE_IDLE && e->cfg.goal == GOAL_PRESSURE)
+		pressure_step(e, r, out, in->mode);
 	else
 		pressure_off(e);
 	e->last = *out;
@@ -545,6 +575,12 @@ shrink_preswap(struct engine *e)
  */
 #define PUBLISH_STEP_KB 1024u
 
+/* Directed, the guest says it is alive at least this often (a dom0
+ * balancer freezes a guest whose heartbeat stops), whatever the tick;
+ * a sample timed a little early counts. */
+#define HEARTBEAT_MS 1000u
+#define HEARTBEAT_SLACK_MS 100u
+
 static const char *
 pub_figure_text(struct pub_figure *f, uint64_t kb, char *buf, size_t size)
 {
@@ -562,7 +598,7 @@ static void
 publish(struct engine *e, bool stats)
 {
 	const char *texts[XSS_COUNT] = { 0 };
-	char selftarget[32], preswap[32], used[32], goal[32];
+	char selftarget[32], preswap[32], used[32], goal[32], ws[32], beat[32];
 	ssize_t n;
 
 	if (e->dry_run || !xs_session_is_up(e->xs))
@@ -610,6 +646,22 @@ publish(struct engine *e, bool stats)
 		texts[XSS_USED] = pub_figure_text(&e->pub_used, e->used_kb, used, sizeof(used));
 	if (e->mode == MODE_SELF && e->last.goal_kb != 0)
 		texts[XSS_GOAL] = pub_figure_text(&e->pub_goal, e->last.goal_kb, goal, sizeof(goal));
+	else if (e->mode == MODE_DIRECTED && e->pressure_ran)
+		texts[XSS_GOAL] = pub_figure_text(&e->pub_goal, e->ask_kb, goal, sizeof(goal));
+	if (e->pressure_ran)
+		texts[XSS_WORKINGSET] = pub_figure_text(&e->pub_ws, e->pressure_last.cache_kb, ws,
+		    sizeof(ws));
+	texts[XSS_MODE] = mode_names[e->mode];
+	if (e->mode == MODE_DIRECTED) {
+		uint64_t t = now_ms();
+
+		if (e->heartbeats == 0 || t + HEARTBEAT_SLACK_MS >= e->heartbeat_ms + HEARTBEAT_MS) {
+			e->heartbeats++;
+			e->heartbeat_ms = t;
+		}
+		snprintf(beat, sizeof(beat), "%" PRIu64, e->heartbeats);
+		texts[XSS_HEARTBEAT] = beat;
+	}
 	if (stats && e->cfg.send_preswap && e->have_preswap) {
 		snprintf(preswap, sizeof(preswap), "%" PRIu64, e->last_preswap_pages);
 		texts[XSS_PRESWAP] = preswap;
@@ -677,10 +729,21 @@ engine_pressure_fd(const struct engine *e)
 	return e->psi.trigger_fd;
 }
 
+/* Directed: the next heartbeat (UINT64_MAX: none due). */
+static uint64_t
+heartbeat_due_ms(const struct engine *e)
+{
+	if (e->mode != MODE_DIRECTED || e->dry_run)
+		return UINT64_MAX;
+	return e->heartbeat_ms + HEARTBEAT_MS;
+}
+
 uint64_t
 engine_pressure_deadline_ms(const struct engine *e)
 {
-	return e->sample_at_ms ? e->sample_at_ms : UINT64_MAX;
+	uint64_t beat = heartbeat_due_ms(e);
+
+	return e->sample_at_ms && e->sample_at_ms < beat ? e->sample_at_ms : beat;
 }
 
 void
@@ -694,7 +757,7 @@ engine_pressure_dispatch(struct engine *e, short revents, uint64_t now)
 	}
 	if (revents & POLLPRI)
 		log_debug("%s: tasks stall for memory: sampling now", e->psi.path);
-	else if (e->sample_at_ms == 0 || now < e->sample_at_ms)
+	else if ((e->sample_at_ms == 0 || now < e->sample_at_ms) && now < heartbeat_due_ms(e))
 		return;
 	e->sample_at_ms = 0;
 	e->vmstat_fresh = false;

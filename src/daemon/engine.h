@@ -15,6 +15,7 @@
 #include "policy.h"
 #include "pressure.h"
 #include "psifile.h"
+#include "workingset.h"
 #include "xs.h"
 
 #define XB_TEXT_MAX 8192
@@ -29,10 +30,16 @@ struct engine {
 	struct xs_session *xs;
 	struct preswap_state preswap;
 
-	/* XENBALLOON_GOAL=pressure */
+	/* XENBALLOON_GOAL=pressure: selfballooning, it moves the balloon;
+	 * directed, it only says what the guest would ask for (goal) */
 	struct pressure_state pressure;
 	struct pressure_out pressure_last;
 	bool pressure_ran;           /* pressure_last holds a decision */
+	struct ws_state ws;          /* the page cache kept (workingset.c) */
+	struct ws_out ws_last;
+	uint64_t ask_kb;             /* directed: the target the rule asks for */
+	uint64_t heartbeats;         /* directed: heartbeat counter published */
+	uint64_t heartbeat_ms;       /* when it was last published */
 	struct psifile psi;
 	struct psi psi_last;
 	bool have_psi_last;
@@ -44,9 +51,10 @@ struct engine {
 	bool vmstat_fresh;           /* vmstat_text read this tick */
 	bool have_used;              /* used_kb is from this tick's meminfo */
 	uint64_t used_kb;            /* MemTotal - MemAvailable */
-	/* The figures last published for dom0 (used, goal): rewritten only
-	 * when they move by PUBLISH_STEP_KB or more (engine.c). */
-	struct pub_figure { bool set; uint64_t kb; } pub_used, pub_goal;
+	/* The figures last published for dom0 (used, goal, workingset):
+	 * rewritten only when they move by PUBLISH_STEP_KB or more
+	 * (engine.c). */
+	struct pub_figure { bool set; uint64_t kb; } pub_used, pub_goal, pub_ws;
 
 	char meminfo_path[PATH_MAX];
 	char vmstat_path[PATH_MAX];
@@ -104,9 +112,10 @@ void engine_xs_dispatch(struct engine *e, short revents, uint64_t now_ms);
 
 /* For the main loop, the pressure goal as a source of input: the PSI
  * trigger's descriptor (poll it for POLLPRI; -1: none), when to sample
- * again while memory use rises (UINT64_MAX: at the tick), and the call,
- * which samples and moves the balloon if need be (a trigger that fails
- * with POLLERR is dropped). */
+ * again while memory use rises, or, directed, when the next heartbeat
+ * is due (UINT64_MAX: at the tick), and the call, which samples, moves
+ * the balloon if need be and publishes (a trigger that fails with
+ * POLLERR is dropped). */
 int engine_pressure_fd(const struct engine *e);
 uint64_t engine_pressure_deadline_ms(const struct engine *e);
 void engine_pressure_dispatch(struct engine *e, short revents, uint64_t now_ms);

@@ -21,6 +21,7 @@
  * Without it each write would shrink the guest by the offset again.
  */
 #include "policy.h"
+#include "satmath.h"
 
 uint64_t
 policy_floor_mb(uint64_t maxmem_kb)
@@ -50,12 +51,6 @@ policy_step(uint64_t current_kb, uint64_t goal_kb, unsigned down, unsigned up)
 	return current_kb;
 }
 
-/* a + b, saturating. */
-static uint64_t
-sat_add(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
 
 uint64_t
 policy_clamp(const struct policy_out *out, uint64_t kb)

@@ -3,16 +3,27 @@
  * The 2009 goal, Committed_AS, misses every page the kernel uses
  * without committing it (slab, page tables, a compressed swap's own
  * store): a guest held there thrashes. This goal starts instead from
- * the memory really in use, MemTotal - MemAvailable, and adds a
- * headroom sized by how fast that use grew recently: the fastest rise
+ * the memory really in use, MemTotal - MemAvailable, plus the page
+ * cache still in use (MemAvailable counts all cache as free: the part
+ * to keep is workingset.c's), and adds a headroom sized by how fast
+ * that use grew recently: the fastest rise
  * seen in the last PRESSURE_WINDOW_MS, times the time it takes us to
  * react (PRESSURE_HORIZON_MS), never less than a minimum. Then, as
  * senpai does with PSI, the two moves are asymmetric:
  *
  *   grow at once, and generously (to the goal plus one more horizon of
- *   growth), when MemAvailable falls under the headroom or tasks start
- *   to stall for memory (0.5 % of the time, or 0.1 % while use rises:
- *   an allocation that stalls has already met reclaim);
+ *   growth), when MemAvailable beyond the kept cache falls under the
+ *   headroom or tasks start to stall for memory (0.5 % of the time, or
+ *   0.1 % while use rises: an allocation that stalls has already met
+ *   reclaim; so has one while the kernel reclaims pages, which a guest
+ *   without PSI shows too); a stall of the cache's own refaults grows
+ *   by what was read back (the goal has it), not by a headroom more
+ *   each time;
+ *
+ *   while the balloon is still taking the memory of a shrink (and one
+ *   sample after), a stall without refaults or swap-ins is the
+ *   balloon's own reclaim evicting cache for its pages: it grows
+ *   nothing, or every shrink of a cached guest would bounce back;
  *
  *   shrink quickly while it is safe (no stall, no refaults or swap-ins,
  *   use not rising, even slowly, over the last 2 s, a few seconds after
@@ -27,18 +38,9 @@
  * of a second rather than at the next tick.
  */
 #include "pressure.h"
+#include "satmath.h"
 
-static uint64_t
-sat_add(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
 
-static uint64_t
-sub0(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : 0;
-}
 
 void
 pressure_init(struct pressure_state *st)
@@ -61,11 +63,11 @@ pressure_action_name(enum pressure_action a)
 }
 
 static void
-ring_push(struct pressure_state *st, uint64_t t_ms, uint64_t used_kb)
+ring_push(struct pressure_state *st, uint64_t t_ms, uint64_t inuse_kb)
 {
 	if (st->count > 0)
 		st->head = (st->head + 1) % PRESSURE_RING;
-	st->ring[st->head] = (struct pressure_sample){ t_ms, used_kb };
+	st->ring[st->head] = (struct pressure_sample){ t_ms, inuse_kb };
 	if (st->count < PRESSURE_RING)
 		st->count++;
 }
@@ -87,11 +89,11 @@ window_rate(const struct pressure_state *st, uint64_t now_ms)
 
 		if (sub0(now_ms, b->t_ms) > PRESSURE_WINDOW_MS)
 			break;
-		if (b->used_kb <= a->used_kb)
+		if (b->inuse_kb <= a->inuse_kb)
 			continue;
 		if (dt < PRESSURE_FAST_SAMPLE_MS)
 			dt = PRESSURE_FAST_SAMPLE_MS;
-		r = (b->used_kb - a->used_kb) * 1000 / dt;
+		r = (b->inuse_kb - a->inuse_kb) * 1000 / dt;
 		if (r > best)
 			best = r;
 	}
@@ -102,9 +104,9 @@ window_rate(const struct pressure_state *st, uint64_t now_ms)
  * PRESSURE_GROWING_MS, from the lowest reading of that time to now: an
  * allocation too slow to rise by that much between two samples. */
 static bool
-growing(const struct pressure_state *st, uint64_t now_ms, uint64_t used_kb)
+growing(const struct pressure_state *st, uint64_t now_ms, uint64_t inuse_kb)
 {
-	uint64_t low = used_kb;
+	uint64_t low = inuse_kb;
 
 	for (unsigned i = 1; i < st->count; i++) {
 		const struct pressure_sample *a =
@@ -112,10 +114,10 @@ growing(const struct pressure_state *st, uint64_t now_ms, uint64_t used_kb)
 
 		if (sub0(now_ms, a->t_ms) > PRESSURE_GROWING_MS)
 			break;
-		if (a->used_kb < low)
-			low = a->used_kb;
+		if (a->inuse_kb < low)
+			low = a->inuse_kb;
 	}
-	return used_kb >= sat_add(low, PRESSURE_RISE_KB);
+	return inuse_kb >= sat_add(low, PRESSURE_RISE_KB);
 }
 
 /* Stall and refaults since the previous sample. */
@@ -132,12 +134,17 @@ rates(struct pressure_state *st, const struct pressure_in *in, struct pressure_o
 	if (dt > 0 && in->have_refaults && st->prev_had_refault &&
 	    in->refault_pages >= st->prev_refault_pages)
 		out->refault_pages_s = (in->refault_pages - st->prev_refault_pages) * 1000 / dt;
+	if (dt > 0 && in->have_reclaim && st->prev_had_reclaim &&
+	    in->reclaim_pages >= st->prev_reclaim_pages)
+		out->reclaim_pages_s = (in->reclaim_pages - st->prev_reclaim_pages) * 1000 / dt;
 	st->have_prev = true;
 	st->prev_ms = in->now_ms;
 	st->prev_had_psi = in->have_psi;
 	st->prev_some_us = in->some_us;
 	st->prev_had_refault = in->have_refaults;
 	st->prev_refault_pages = in->refault_pages;
+	st->prev_had_reclaim = in->have_reclaim;
+	st->prev_reclaim_pages = in->reclaim_pages;
 }
 
 void
@@ -145,25 +152,28 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 		struct pressure_out *out)
 {
 	const struct policy_out *b = in->bounds;
-	uint64_t avail = in->mem_available_kb, prev_used = 0, burst_kb, gap;
-	bool rising, stalling, had_sample = st->count > 0;
+	uint64_t avail, prev_used = 0, burst_kb, gap;
+	bool rising, stalling, inflating, own_reclaim, had_sample = st->count > 0;
 
 	*out = (struct pressure_out){ .action = PRESSURE_HOLD, .why = "settled" };
-	if (avail > in->mem_total_kb)
-		avail = in->mem_total_kb;
-	out->used_kb = in->mem_total_kb - avail;
+	out->used_kb = in->used_kb < in->mem_total_kb ? in->used_kb : in->mem_total_kb;
+	avail = in->mem_total_kb - out->used_kb;
+	/* The kept cache is in use, not available. */
+	out->cache_kb = in->cache_keep_kb < avail ? in->cache_keep_kb : avail;
+	avail -= out->cache_kb;
+	out->inuse_kb = out->used_kb + out->cache_kb;
 	if (had_sample)
-		prev_used = st->ring[st->head].used_kb;
-	ring_push(st, in->now_ms, out->used_kb);
+		prev_used = st->ring[st->head].inuse_kb;
+	ring_push(st, in->now_ms, out->inuse_kb);
 	rates(st, in, out);
-	rising = had_sample && out->used_kb >= sat_add(prev_used, PRESSURE_RISE_KB);
+	rising = had_sample && out->inuse_kb >= sat_add(prev_used, PRESSURE_RISE_KB);
 
 	out->rate_kb_s = window_rate(st, in->now_ms);
 	burst_kb = out->rate_kb_s * PRESSURE_HORIZON_MS / 1000;
 	out->headroom_kb = burst_kb > PRESSURE_MIN_HEADROOM_KB ? burst_kb :
 	    PRESSURE_MIN_HEADROOM_KB;
 	out->goal_kb = policy_clamp(b,
-	    sat_add(sat_add(out->used_kb, out->headroom_kb), b->offset_kb));
+	    sat_add(sat_add(out->inuse_kb, out->headroom_kb), b->offset_kb));
 	out->deadband_kb = in->target_kb / PRESSURE_DEADBAND_DIV;
 	if (out->deadband_kb < PRESSURE_DEADBAND_MIN_KB)
 		out->deadband_kb = PRESSURE_DEADBAND_MIN_KB;
@@ -173,12 +183,17 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	out->next_sample_ms = rising ? PRESSURE_FAST_SAMPLE_MS : 0;
 
 	/* Grow: the headroom is running out, or tasks stall. */
-	stalling = out->stall_ppm >= PRESSURE_STALL_GROW_PPM ||
-	    (rising && out->stall_ppm >= PRESSURE_STALL_RISING_PPM);
+	inflating = in->current_kb > sat_add(in->target_kb, PRESSURE_INFLATING_KB);
+	own_reclaim = (inflating || st->prev_inflating) &&
+	    out->refault_pages_s <= PRESSURE_REFAULT_QUIET_PAGES_S;
+	st->prev_inflating = inflating;
+	stalling = !own_reclaim && (out->stall_ppm >= PRESSURE_STALL_GROW_PPM ||
+	    (rising && (out->stall_ppm >= PRESSURE_STALL_RISING_PPM ||
+	    out->reclaim_pages_s >= PRESSURE_RECLAIM_RISING_PAGES_S)));
 	if (avail < out->headroom_kb || stalling) {
 		uint64_t want = sat_add(out->goal_kb, burst_kb);
 
-		if (stalling) {
+		if (stalling && !in->cache_refaulting) {
 			uint64_t more = sat_add(in->target_kb, out->headroom_kb);
 
 			if (more > want)
@@ -213,12 +228,16 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 		return;
 	}
 	gap = in->target_kb - out->goal_kb;
-	if (rising || growing(st, in->now_ms, out->used_kb)) {
+	if (rising || growing(st, in->now_ms, out->inuse_kb)) {
 		out->why = "use rising";
 		return;
 	}
+	if (inflating) {
+		out->why = "the balloon is still taking the last shrink";
+		return;
+	}
 	if (out->stall_ppm > PRESSURE_STALL_STOP_PPM) {
-		out->why = "stall";
+		out->why = own_reclaim ? "the balloon's own reclaim" : "stall";
 		return;
 	}
 	if (out->refault_pages_s > PRESSURE_REFAULT_QUIET_PAGES_S) {

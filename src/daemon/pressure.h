@@ -6,8 +6,8 @@
  * brings the clock and the readings, and writes the decision.
  *
  * Balloon figures (goal_kb, new_kb, the bounds) are in balloon units;
- * used_kb, headroom_kb and MemAvailable are the guest's own (MemTotal
- * side). The two differ by offset_kb = current_kb - MemTotal.
+ * used_kb, cache_kb, headroom_kb and MemAvailable are the guest's own
+ * (MemTotal side). The two differ by offset_kb = current_kb - MemTotal.
  */
 #ifndef XB_PRESSURE_H
 #define XB_PRESSURE_H
@@ -40,12 +40,20 @@
 					 * allocation (0.1 %) */
 /* Refaults and swap-ins, pages a second, above which we do not shrink. */
 #define PRESSURE_REFAULT_QUIET_PAGES_S 64u
+/* Pages reclaimed a second (pgsteal) while use rises, from which we grow
+ * as for a stall: the allocation has met reclaim, which evicts the
+ * newest cache first. Needs no PSI. */
+#define PRESSURE_RECLAIM_RISING_PAGES_S 256u
+/* The balloon still this far above its target is taking memory: a stall
+ * then is its own reclaim (it evicts cache to take pages), not a task's
+ * need, unless pages are read back. */
+#define PRESSURE_INFLATING_KB 1024u
 
 #define PRESSURE_RING 64
 
 struct pressure_sample {
 	uint64_t t_ms;
-	uint64_t used_kb;
+	uint64_t inuse_kb;           /* used + kept cache */
 };
 
 struct pressure_state {
@@ -55,9 +63,11 @@ struct pressure_state {
 	uint64_t prev_ms;
 	uint64_t prev_some_us;
 	uint64_t prev_refault_pages;
-	bool prev_had_psi, prev_had_refault;
+	uint64_t prev_reclaim_pages;
+	bool prev_had_psi, prev_had_refault, prev_had_reclaim;
 	uint64_t last_grow_ms;
 	bool grown;                /* last_grow_ms is set */
+	bool prev_inflating;       /* the balloon was taking memory at the last sample */
 	uint64_t last_shrink_ms;
 	bool shrunk;               /* last_shrink_ms is set */
 };
@@ -65,19 +75,28 @@ struct pressure_state {
 struct pressure_in {
 	uint64_t now_ms;             /* monotonic */
 	uint64_t mem_total_kb;       /* MemTotal */
-	uint64_t mem_available_kb;   /* MemAvailable */
+	uint64_t used_kb;            /* MemTotal - MemAvailable (meminfo_used_kb) */
+	uint64_t cache_keep_kb;      /* page cache counted as in use (workingset.h) */
+	bool cache_refaulting;       /* the cache's own pages are read back: a stall
+				      * is theirs, and the kept cache has grown by
+				      * what was read back */
 	uint64_t target_kb;          /* the balloon's present target */
+	uint64_t current_kb;         /* the balloon's allocation (0: as target_kb) */
 	const struct policy_out *bounds; /* offset, floor and maximum */
 	bool have_psi;               /* some_us is a reading */
 	uint64_t some_us;            /* PSI memory "some" total */
 	bool have_refaults;          /* refault_pages is a reading */
 	uint64_t refault_pages;      /* workingset refaults + pswpin, totals */
+	bool have_reclaim;           /* reclaim_pages is a reading */
+	uint64_t reclaim_pages;      /* pgsteal_kswapd + pgsteal_direct, total */
 };
 
 enum pressure_action { PRESSURE_HOLD, PRESSURE_GROW, PRESSURE_SHRINK };
 
 struct pressure_out {
 	uint64_t used_kb;            /* MemTotal - MemAvailable */
+	uint64_t cache_kb;           /* page cache counted as in use */
+	uint64_t inuse_kb;           /* used + cache: what the goal starts from */
 	uint64_t rate_kb_s;          /* fastest growth of use in the window */
 	uint64_t headroom_kb;
 	uint64_t goal_kb;            /* used + headroom, balloon units, clamped */
@@ -85,6 +104,7 @@ struct pressure_out {
 	uint64_t deadband_kb;
 	unsigned stall_ppm;          /* some stall over the last interval */
 	uint64_t refault_pages_s;    /* over the last interval */
+	uint64_t reclaim_pages_s;    /* over the last interval */
 	enum pressure_action action;
 	bool write;
 	const char *why;             /* a few words for the logs */

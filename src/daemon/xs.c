@@ -4,6 +4,7 @@
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -61,7 +62,17 @@ struct xs_session {
 	bool publish_denied;       /* the fallback was denied too */
 	struct once publish_fail;  /* a publishing error we retry */
 	char *cache[XSS_COUNT];    /* text last written, NULL = unknown */
+	/* The published directory is watched, so a value dom0 removes (or
+	 * overwrites) is written again at the next publish: each event
+	 * there clears that key's cache, but for the events of our own
+	 * writes, counted here as they commit. */
+	char watched_prefix[XB_STATS_PATH_MAX];  /* "" = no watch yet */
+	unsigned echoes[XSS_COUNT];
 };
+
+/* The token of the published directory's watch; dom0's keys have their
+ * index (0..XSK_COUNT-1). */
+#define PUBLISHED_TOKEN "published"
 
 /*
  * The watchdog. libxenstore has no time-out: a xenstored that is alive
@@ -165,6 +176,7 @@ clear_cache(struct xs_session *s)
 	for (int i = 0; i < XSS_COUNT; i++) {
 		free(s->cache[i]);
 		s->cache[i] = NULL;
+		s->echoes[i] = 0;
 	}
 }
 
@@ -185,6 +197,58 @@ xs_session_new(const char *stats_path)
 	return s;
 }
 
+/* Watch the directory the stats go to (once per prefix: a reload or the
+ * fallback moves it). A failure is not fatal: removals are then only
+ * noticed when the value moves. */
+static void
+watch_published(struct xs_session *s)
+{
+	const char *prefix = s->fallback ? XB_STATS_FALLBACK_PATH : s->stats_path;
+
+	if (s->state != XS_UP || strcmp(prefix, s->watched_prefix) == 0)
+		return;
+	if (s->watched_prefix[0] != '\0')
+		(void)xs_unwatch(s->h[XSC_WATCH], s->watched_prefix, PUBLISHED_TOKEN);
+	s->watched_prefix[0] = '\0';
+	if (xs_watch(s->h[XSC_WATCH], prefix, PUBLISHED_TOKEN))
+		strlcpy(s->watched_prefix, prefix, sizeof(s->watched_prefix));
+	else
+		log_warn("xenstore: cannot watch %s/; a value removed there is written again "
+		    "only when it changes", prefix);
+}
+
+/* An event under the published directory: the key's cache is stale,
+ * unless it is the echo of our own write. The directory itself (removed,
+ * or the watch's first event): every key. Paths may come back absolute
+ * (dom0's socket) or relative (a guest's xenbus). */
+static void
+published_event(struct xs_session *s, const char *path)
+{
+	const char *prefix = s->watched_prefix, *slash = strrchr(path, '/');
+	size_t plen = strlen(prefix), dlen;
+
+	if (slash != NULL && slash[1] != '\0') {
+		dlen = (size_t)(slash - path);
+		if (dlen >= plen && memcmp(slash - plen, prefix, plen) == 0 &&
+		    (dlen == plen || slash[-(ptrdiff_t)plen - 1] == '/')) {
+			for (int i = 0; i < XSS_COUNT; i++) {
+				if (strcmp(slash + 1, xb_stat_names[i]) != 0)
+					continue;
+				if (s->echoes[i] > 0) {
+					s->echoes[i]--;
+				} else {
+					free(s->cache[i]);
+					s->cache[i] = NULL;
+				}
+				return;
+			}
+			return;    /* another key there (dom0's own) */
+		}
+	}
+	/* The directory, or above it: all of it may be gone. */
+	clear_cache(s);
+}
+
 void
 xs_session_set_stats_path(struct xs_session *s, const char *stats_path)
 {
@@ -192,6 +256,7 @@ xs_session_set_stats_path(struct xs_session *s, const char *stats_path)
 	s->fallback = false;
 	s->publish_denied = false;
 	clear_cache(s);
+	watch_published(s);
 }
 
 static void
@@ -222,6 +287,7 @@ mark_down(struct xs_session *s, const char *what, int err)
 	close_conns(s);
 	s->state = XS_DOWN;
 	s->retry_at_ms = now_ms() + s->backoff_ms;
+	s->watched_prefix[0] = '\0';
 	clear_cache(s);
 }
 
@@ -413,6 +479,7 @@ connect_session(struct xs_session *s, uint64_t now)
 	s->ever_connected = true;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	clear_cache(s);
+	watch_published(s);
 	for (int k = 0; k < XSK_COUNT; k++) {
 		if (!read_key(s, (enum xs_key)k)) {
 			mark_down(s, "reading the keys", errno);
@@ -443,8 +510,14 @@ handle_events(struct xs_session *s)
 	/* Draining the queue sends nothing: no watchdog needed for it. */
 	while ((ev = xs_check_watch(s->h[XSC_WATCH])) != NULL) {
 		const char *errstr = NULL;
-		long long k = strtonum(ev[XS_WATCH_TOKEN], 0, XSK_COUNT - 1, &errstr);
+		long long k;
 
+		if (strcmp(ev[XS_WATCH_TOKEN], PUBLISHED_TOKEN) == 0) {
+			published_event(s, ev[XS_WATCH_PATH]);
+			free(ev);
+			continue;
+		}
+		k = strtonum(ev[XS_WATCH_TOKEN], 0, XSK_COUNT - 1, &errstr);
 		if (errstr == NULL)
 			s->dirty[k] = true;
 		free(ev);
@@ -617,6 +690,7 @@ xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
 		    "publishing under %s/ instead", s->stats_path, XB_STATS_FALLBACK_PATH);
 		s->fallback = true;
 		clear_cache(s);
+		watch_published(s);
 		err = publish_txn(s, texts);
 	}
 	if (watchdog_disarm()) {
@@ -646,6 +720,9 @@ xs_session_publish(struct xs_session *s, const char *const texts[XSS_COUNT])
 		if (s->cache[i] == NULL || strcmp(s->cache[i], texts[i]) != 0) {
 			free(s->cache[i]);
 			s->cache[i] = strdup(texts[i]);
+			/* Its watch event is ours: not a removal. */
+			if (s->watched_prefix[0] != '\0')
+				s->echoes[i]++;
 		}
 	}
 }

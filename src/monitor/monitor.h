@@ -37,7 +37,7 @@ enum mon_field {
 	MF_GOAL,        /* kB (balloon), goal: what selfballooning steers to */
 	MF_PSI_SOME,    /* percent x 100, pressure: "some" avg10 */
 	MF_PSI_FULL,    /* percent x 100, pressure: "full" avg10 */
-	MF_WORKINGSET,  /* kB, workingset: the page cache the goal protects */
+	MF_WORKINGSET,  /* kB, workingset: the page cache the goal keeps */
 	/* The balancer's view (XB_BALANCER_ROOT/dom/<domid>), when it runs. */
 	MF_BAL_SHARE,   /* kB, its share under the allocation rule */
 	MF_BAL_WEIGHT,  /* the weight it was given */

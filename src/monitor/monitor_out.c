@@ -371,8 +371,10 @@ static const struct tcol table_cols[] = {
 	{ "  dom0-tgt", 11, MF_TARGET },
 	{ "    max-kb", 10, MF_STATIC_MAX },
 	/* The pressure goal's figures: in use (MemTotal - MemAvailable), the
-	 * goal (balloon units), PSI memory stall averages over 10 s (%). */
+	 * page cache it keeps, the goal (balloon units), PSI memory stall
+	 * averages over 10 s (%). */
 	{ "   used-kb", 10, MF_USED },
+	{ "  cache-kb", 10, MF_WORKINGSET },
 	{ "   goal-kb", 10, MF_GOAL },
 	{ " psi-some", 9, MF_PSI_SOME },
 	{ " psi-full", 9, MF_PSI_FULL },
@@ -381,7 +383,8 @@ static const struct tcol table_cols[] = {
 #define NCOLS_LONG (sizeof(table_cols) / sizeof(table_cols[0]))
 
 /* When a balancer runs: its view of each guest, after the columns above
- * (the short table also gets the target and the goal, which -l has). */
+ * (the short table also gets the target and the goal, which -l has, as it
+ * has the working set, cache-kb). */
 static const struct tcol bal_cols_short[] = {
 	{ "  dom0-tgt", 10, MF_TARGET },
 	{ "   goal-kb", 10, MF_GOAL },
@@ -389,7 +392,6 @@ static const struct tcol bal_cols_short[] = {
 	{ " weight", 7, MF_BAL_WEIGHT },
 };
 static const struct tcol bal_cols_long[] = {
-	{ " workset-kb", 11, MF_WORKINGSET },
 	{ "  share-kb", 10, MF_BAL_SHARE },
 	{ " weight", 7, MF_BAL_WEIGHT },
 };
@@ -649,9 +651,9 @@ static const char *const json_names[MF_COUNT] = {
 	[MF_STATIC_MAX] = "static_max_kb",
 	[MF_USED] = "used_kb",
 	[MF_GOAL] = "goal_kb",
+	[MF_WORKINGSET] = "workingset_kb",
 	[MF_PSI_SOME] = "psi_some_avg10",
 	[MF_PSI_FULL] = "psi_full_avg10",
-	[MF_WORKINGSET] = "workingset_kb",
 	[MF_BAL_SHARE] = "balancer_share_kb",
 	[MF_BAL_WEIGHT] = "balancer_weight",
 	[MF_BAL_MIN] = "balancer_min_kb",
@@ -780,12 +782,12 @@ static const struct pmetric guest_metrics[] = {
 	  "Memory in use in the guest, MemTotal - MemAvailable (used)." },
 	{ MF_GOAL, "xenballoon_guest_goal_bytes", "gauge", 1024,
 	  "The selfballooning goal, in balloon units like selftarget (goal)." },
+	{ MF_WORKINGSET, "xenballoon_guest_workingset_bytes", "gauge", 1024,
+	  "Page cache the guest's goal keeps as in use (workingset)." },
 	{ MF_PSI_SOME, "xenballoon_guest_psi_memory_some_avg10_ratio", "gauge", 0,
 	  "Share of the last 10 s some task stalled on memory (PSI)." },
 	{ MF_PSI_FULL, "xenballoon_guest_psi_memory_full_avg10_ratio", "gauge", 0,
 	  "Share of the last 10 s all tasks stalled on memory (PSI)." },
-	{ MF_WORKINGSET, "xenballoon_guest_workingset_bytes", "gauge", 1024,
-	  "The page cache the guest's goal protects (workingset)." },
 	{ MF_BAL_SHARE, "xenballoon_balancer_guest_share_bytes", "gauge", 1024,
 	  "The guest's share under xenballoon-balancer's allocation rule." },
 	{ MF_BAL_WEIGHT, "xenballoon_balancer_guest_weight", "gauge", 1,

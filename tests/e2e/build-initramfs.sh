@@ -3,7 +3,8 @@
 #
 # Needs fetch.sh's E2E_DIR/root and E2E_DIR/kver. Writes:
 #   E2E_DIR/xen.elf      Xen 4.17, gunzipped (QEMU's -kernel takes multiboot)
-#   E2E_DIR/vmlinuz      the kernel of dom0 and of the guest
+#   E2E_DIR/vmlinuz      the kernel of dom0 (and, decompressed, of the guests:
+#   E2E_DIR/vmlinux      its ELF payload)
 #   E2E_DIR/dom0.cpio    dom0's initramfs: busybox, the Xen tools and their
 #                        libraries, the Xen driver modules, the project's
 #                        xenballoon-monitor, and the guest (kernel, initramfs)
@@ -159,10 +160,23 @@ mkdir -p "$STAGE"
 gunzip -c "$ROOT/boot/xen-4.17-amd64.gz" > "$E2E/xen.elf.tmp"
 mv "$E2E/xen.elf.tmp" "$E2E/xen.elf"
 cp "$ROOT/boot/vmlinuz-$KVER" "$E2E/vmlinuz"
+# The guests' kernel, decompressed once here: given the bzImage, xl
+# create decompresses its XZ payload in dom0 each time, 5 s of CPU
+# under TCG on a quiet host and several times that on a busy one, all of
+# it inside xl create (whose console wait gives up after 10 s). The
+# payload is the ELF kernel, Xen notes included, which libxl loads as it
+# is.
+xzoff=$(grep -abo "$(printf '\3757zXZ')" "$E2E/vmlinuz" | head -n 1 | cut -d: -f1)
+[ -n "$xzoff" ] || die "no XZ payload in $E2E/vmlinuz"
+tail -c +$((xzoff + 1)) "$E2E/vmlinuz" | xz -dc --single-stream > "$E2E/vmlinux.tmp" ||
+	die "cannot decompress the kernel's XZ payload (xz-utils)"
+mv "$E2E/vmlinux.tmp" "$E2E/vmlinux"
 
-# --- memload --------------------------------------------------------------
+# --- memload, diskserve -----------------------------------------------------
 "$CC" -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$E2E/memload" "$HERE/memload.c" ||
 	die "cannot build memload statically (is libc6-dev installed?)"
+"$CC" -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$E2E/diskserve" "$HERE/diskserve.c" ||
+	die "cannot build diskserve statically"
 
 # --- the guest --------------------------------------------------------------
 G=$STAGE/guest
@@ -170,6 +184,11 @@ skeleton "$G"
 busybox_into "$G"
 xenstore_into "$G"
 copy_bin "$G" "$E2E/memload" usr/bin/memload
+copy_bin "$G" "$E2E/diskserve" usr/bin/diskserve
+# A disk dom0 attaches later (the cache scenario): its front end.
+mkdir -p "$G/lib/modules"
+cp "$(find "$MODDIR/kernel" -name xen-blkfront.ko | head -n 1)" "$G/lib/modules/xen-blkfront.ko" ||
+	die "xen-blkfront.ko not found under $MODDIR"
 if [ -x "$BUILD/xenballoond" ]; then
 	copy_bin "$G" "$BUILD/xenballoond" usr/sbin/xenballoond
 	say "guest: $BUILD/xenballoond included"
@@ -196,26 +215,39 @@ mkdir -p "$D/etc/xen" "$D/var/lib/xen" "$D/var/log/xen/console" "$D/var/lib/xens
 cp "$ROOT/etc/xen/xl.conf" "$D/etc/xen/xl.conf"
 
 # Xen's drivers are modules in Debian's kernel; load order with their
-# dependencies first (read from each module's .modinfo).
+# dependencies first (read from each module's .modinfo). LIST is the
+# file of names dom0 loads in order: e2e-modules at boot, e2e-disk-modules
+# when a scenario first gives a guest a disk (lib.sh, disk_setup).
 mkdir -p "$D/lib/modules"
 : > "$D/etc/e2e-modules"
+: > "$D/etc/e2e-disk-modules"
 add_module() {
-	grep -qx "$1" "$D/etc/e2e-modules" && return 0
-	f=$(find "$MODDIR/kernel" -name "$1.ko" | head -n 1)
-	[ -n "$f" ] || f=$(find "$MODDIR/kernel" -name "$(echo "$1" | tr _ -).ko" | head -n 1)
-	[ -n "$f" ] || die "module $1 not found under $MODDIR"
+	grep -qx "$2" "$D/etc/e2e-modules" "$D/etc/$1" && return 0
+	f=$(find "$MODDIR/kernel" -name "$2.ko" | head -n 1)
+	[ -n "$f" ] || f=$(find "$MODDIR/kernel" -name "$(echo "$2" | tr _ -).ko" | head -n 1)
+	[ -n "$f" ] || die "module $2 not found under $MODDIR"
 	for dep in $(tr '\0' '\n' < "$f" | sed -n 's/^depends=//p' | tr , ' '); do
-		add_module "$dep"
+		add_module "$1" "$dep"
 	done
-	cp "$f" "$D/lib/modules/$1.ko"
-	echo "$1" >> "$D/etc/e2e-modules"
+	cp "$f" "$D/lib/modules/$2.ko"
+	echo "$2" >> "$D/etc/$1"
 }
 for m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc; do
-	add_module "$m"
+	add_module e2e-modules "$m"
 done
+# A disk for a guest: a file on dom0's tmpfs, a loop device over it,
+# device-mapper's delay target in front (a read costs what it costs on a
+# cloud volume), blkback serving it; dmsetup and the hotplug script.
+for m in loop dm-mod dm-delay xen-blkback; do
+	add_module e2e-disk-modules "$m"
+done
+copy_bin "$D" "$ROOT/sbin/dmsetup" sbin/dmsetup
+mkdir -p "$D/etc/xen/scripts"
+cp "$HERE/xen-block.sh" "$D/etc/xen/scripts/block"
+chmod 755 "$D/etc/xen/scripts/block"
 
 mkdir -p "$D/e2e"
-cp "$E2E/vmlinuz" "$D/e2e/vmlinuz"
+cp "$E2E/vmlinux" "$D/e2e/vmlinux"
 cp "$E2E/guest.cpio" "$D/e2e/guest.cpio"
 cp "$HERE/dom0-init.sh" "$D/init"
 cp "$HERE/scenarios.sh" "$D/e2e/scenarios.sh"

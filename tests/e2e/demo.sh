@@ -79,5 +79,5 @@ say "done: MemTotal $P_MT kB, selftarget $ST kB; powering off"
 [ -n "$mon_pid" ] && kill "$mon_pid" 2>/dev/null
 mon_pid=""
 wait 2>/dev/null
-xl destroy "$GUEST" 2>/dev/null
+destroy_guest "$GUEST"
 exit 0

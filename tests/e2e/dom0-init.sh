@@ -84,7 +84,10 @@ until xenstore-read /local >/dev/null 2>&1 || xenstore-ls / >/dev/null 2>&1; do
 	sleep 0.1
 done
 xen-init-dom0 || fatal "xen-init-dom0 failed"
-xenconsoled --log=guest --log-dir=/var/log/xen/console || fatal "xenconsoled failed to start"
+# The Xen daemons' own messages (xenconsoled's "New domain", errors) go
+# to syslog: kept, with times, as syslog.log in the build's e2e directory.
+syslogd -O /tmp/e2e/syslog.log -l 8 || echo "e2e: syslogd failed to start"
+xenconsoled -v --log=guest --log-dir=/var/log/xen/console || fatal "xenconsoled failed to start"
 echo "E2E XEN-UP $(cut -d' ' -f1 /proc/uptime)"
 
 case $mode in

@@ -34,6 +34,8 @@ if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install 
 	host_pkgs="$host_pkgs busybox-static"
 fi
 command -v cpio >/dev/null 2>&1 || host_pkgs="$host_pkgs cpio"
+# The guests' kernel is decompressed on the host (build-initramfs.sh).
+command -v xz >/dev/null 2>&1 || host_pkgs="$host_pkgs xz-utils"
 # The systemd guest's Debian root (build-debguest.sh).
 command -v mmdebstrap >/dev/null 2>&1 || host_pkgs="$host_pkgs mmdebstrap"
 if [ -n "$host_pkgs" ]; then
@@ -81,12 +83,14 @@ fi
 
 # --- the Xen machine's packages ---------------------------------------------
 # The Xen tools' libraries, and what `ldd xl` adds to them (libuuid, zlib,
-# liblzma, libzstd; libgcc_s for pthread_cancel). libc itself comes from the
+# liblzma, libzstd; libgcc_s for pthread_cancel); dmsetup and its
+# libraries, for a guest's disk with a read delay (lib.sh, disk_setup). libc itself comes from the
 # host at initramfs time: the host's ld.so must load the libc it ships with.
 PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils
 libxenstore4 libxenevtchn1 libxengnttab1 libxenmisc4.17 libxentoollog1
 libxencall1 libxenforeignmemory1 libxendevicemodel1 libxentoolcore1 libyajl2
 libxenhypfs1 libuuid1 zlib1g liblzma5 libzstd1 libgcc-s1
+dmsetup libdevmapper1.02.1 libselinux1 libudev1 libpcre2-8-0
 linux-image-$kver-unsigned"
 
 missing=""

@@ -133,7 +133,7 @@ systemd_guest() {
 	GUEST=e2esystemd GUEST_RAMDISK=/e2e/debguest.cpio GUEST_CREATE_S=180 GUEST_READY_S=240
 	if ! start_guest "rdinit=/init xbinit=service systemd.show_status=0"; then
 		for s in $names; do fail "$s" "the systemd guest did not start (see console-e2esystemd.log)"; done
-		xl destroy "$GUEST" 2>/dev/null
+		destroy_guest "$GUEST"
 		return
 	fi
 	# The agent starts early; the boot is over when systemd says so.
@@ -307,7 +307,7 @@ systemd_guest() {
 	fi
 	GCMD_SCALE=2
 	echo "E2E TIME systemd-scenarios $(since "$t_s")"
-	xl destroy "$GUEST" 2>/dev/null
+	destroy_guest "$GUEST"
 	echo "E2E TIME systemd-guest $(since "$t_g")"
 }
 
@@ -346,7 +346,7 @@ sysv_guest() {
 	GUEST=e2esysv GUEST_RAMDISK=/e2e/guest.cpio GUEST_CREATE_S=60 GUEST_READY_S=90
 	if ! start_guest "rdinit=/sbin/init xbinit=service $(daemon_args true)"; then
 		for s in sysv-start sysv-reload sysv-stop; do fail "$s" "the SysV guest did not start"; done
-		xl destroy "$GUEST" 2>/dev/null
+		destroy_guest "$GUEST"
 		return
 	fi
 
@@ -422,7 +422,7 @@ sysv_guest() {
 	else
 		fail sysv-stop "exit codes: $codes; expected $expect"
 	fi
-	xl destroy "$GUEST" 2>/dev/null
+	destroy_guest "$GUEST"
 	echo "E2E TIME sysv-guest $(since "$t_g")"
 }
 

@@ -82,6 +82,64 @@ dom0_key() {
 		xenstore-chmod "/local/domain/$DOMID/$1" n0 "r$DOMID"
 }
 
+# create_logged NAME: xl create /tmp/e2e/guest.cfg, bounded by
+# GUEST_CREATE_S (default 60), with its timeline appended to
+# /tmp/e2e/create-NAME.log (kept as create-NAME.log in the build's e2e
+# directory): libxl's own progress (xl -vvv), each line stamped with
+# dom0's uptime, and every second the domains xenstore knows and the
+# newest one's console tty, read from xenstore only (each xl run costs
+# dom0 a second of CPU under TCG, which the create itself needs).
+# Returns 1 with the reason in CREATE_WHY.
+create_logged() {
+	cl_log=/tmp/e2e/create-$1.log
+	cl_t0=$(now)
+	{
+		echo "$(now) create $1"
+		xl list 2>&1
+		xl info 2>/dev/null | grep -E '^(free_memory|total_memory)'
+	} >> "$cl_log"
+	(
+		while :; do
+			cl_id=$(xenstore-list /local/domain 2>/dev/null | sort -n | tail -n 1)
+			echo "$(now) domains=$(xenstore-list /local/domain 2>/dev/null | tr '\n' ,) dom$cl_id console/tty='$(xenstore-read "/local/domain/$cl_id/console/tty" 2>&1)'"
+			sleep 1
+		done
+	) >> "$cl_log" 2>&1 &
+	cl_mon=$!
+	timeout "${GUEST_CREATE_S:-60}" xl -vvv create /tmp/e2e/guest.cfg 2>&1 |
+		while IFS= read -r l; do echo "$(now) $l"; done > /tmp/e2e/xl-create.out
+	kill "$cl_mon" 2>/dev/null
+	wait "$cl_mon" 2>/dev/null
+	cat /tmp/e2e/xl-create.out >> "$cl_log"
+	CREATE_WHY=""
+	if grep -q 'libxl: error' /tmp/e2e/xl-create.out; then
+		CREATE_WHY=$(grep 'libxl: error' /tmp/e2e/xl-create.out | cut -d' ' -f2- | tr '\n' ' ')
+	elif ! xl domid "$1" > /dev/null 2>&1; then
+		CREATE_WHY="no domain $1 after xl create: $(grep -v -e 'libxl: debug' -e 'detail:' /tmp/e2e/xl-create.out | tail -n 3 | cut -d' ' -f2- | tr '\n' ' ')"
+	fi
+	echo "$(now) create took $(since "$cl_t0") s${CREATE_WHY:+: $CREATE_WHY}" >> "$cl_log"
+	[ -z "$CREATE_WHY" ]
+}
+
+# destroy_guest NAME: xl destroy, then wait (bounded, 30 s) until the
+# domain is gone from the hypervisor and from xenstore, so the next
+# guest's create does not overlap its teardown.
+destroy_guest() {
+	dg_id=$(xl domid "$1" 2>/dev/null)
+	xl destroy "$1" 2>/dev/null
+	[ -n "$dg_id" ] || return 0
+	dg_i=0
+	while [ "$dg_i" -lt 120 ]; do
+		if ! xenstore-exists "/local/domain/$dg_id" 2>/dev/null &&
+			! xl list 2>/dev/null | awk -v id="$dg_id" '$2 == id { found = 1 } END { exit !found }'; then
+			return 0
+		fi
+		dg_i=$((dg_i + 1))
+		sleep 0.25
+	done
+	note "domain $dg_id ($1) still present 30 s after xl destroy"
+}
+
 # start_guest EXTRA_KERNEL_ARGS: create the guest and wait for its init.
 # GUEST_RAMDISK (default /e2e/guest.cpio), GUEST_CREATE_S (the bound on
 # xl create, default 60) and GUEST_READY_S (the wait for its init, default
@@ -91,7 +149,7 @@ start_guest() {
 	cat > /tmp/e2e/guest.cfg <<EOF
 name = "$GUEST"
 type = "pv"
-kernel = "/e2e/vmlinuz"
+kernel = "/e2e/vmlinux"
 ramdisk = "${GUEST_RAMDISK:-/e2e/guest.cpio}"
 extra = "console=hvc0 rdinit=/init loglevel=4 $1"
 memory = $MAXMB
@@ -102,9 +160,15 @@ on_reboot = "destroy"
 on_crash = "destroy"
 EOF
 	t0=$(now)
-	if ! timeout "${GUEST_CREATE_S:-60}" xl create /tmp/e2e/guest.cfg > /tmp/e2e/xl-create.out 2>&1; then
-		note "xl create failed: $(tr '\n' ' ' < /tmp/e2e/xl-create.out)"
-		return 1
+	if ! create_logged "$GUEST"; then
+		# A second line of defence, never silent: the first failure
+		# is a result line of its own (run.sh prints it).
+		echo "E2E RETRY $GUEST: xl create failed after $(since "$t0") s: $CREATE_WHY"
+		destroy_guest "$GUEST"
+		if ! create_logged "$GUEST"; then
+			note "xl create failed twice: $CREATE_WHY"
+			return 1
+		fi
 	fi
 	DOMID=$(xl domid "$GUEST" 2>/dev/null)
 	case $DOMID in '' | *[!0-9]*) note "xl domid $GUEST: no domain"; return 1 ;; esac
@@ -162,4 +226,40 @@ daemon_args() {
 	echo "xb_SELF=$1 xb_SELF_INTERVAL=$INTERVAL xb_INTERVAL=$INTERVAL" \
 		"xb_AUTO_DOWNHYSTERESIS=$DOWN xb_AUTO_UPHYSTERESIS=$UP xb_MINMEM=$FLOORMB" \
 		"xb_RESERVE_PERCENT=$RESERVE xb_MAXMEMFILE=/run/xenballoon-maxmem xb_GOAL=$GOAL"
+}
+
+# disk_setup NAME SIZE_MB DELAY_MS: a disk for a guest, as a cloud volume
+# behaves: a sparse file on dom0's tmpfs (reads of it cost dom0 no
+# memory), a loop device over it and device-mapper's delay target in
+# front, every read DELAY_MS late. Prints /dev/mapper/NAME (for a guest's
+# "phy:" disk); 1 with a reason on stderr on failure. The modules are
+# loaded the first time (e2e-disk-modules, build-initramfs.sh).
+disk_setup() {
+	if [ ! -e /sys/module/dm_delay ]; then
+		# shellcheck disable=SC2013 # one module name a line
+		for m in $(cat /etc/e2e-disk-modules); do
+			insmod "/lib/modules/$m.ko" 2>/dev/null || [ -e "/sys/module/$(echo "$m" | tr - _)" ] ||
+				{ echo "disk_setup: insmod $m failed" >&2; return 1; }
+		done
+	fi
+	ds_img=/tmp/e2e/$1.img
+	rm -f "$ds_img"
+	truncate -s "$2M" "$ds_img" || { echo "disk_setup: truncate $ds_img failed" >&2; return 1; }
+	if ! ds_loop=$(losetup -f) || ! losetup "$ds_loop" "$ds_img"; then
+		echo "disk_setup: losetup $ds_img failed" >&2
+		return 1
+	fi
+	echo "$ds_loop" > "/tmp/e2e/$1.loop"
+	# 512-byte sectors; the delay target: device offset read-delay-ms
+	DM_DISABLE_UDEV=1 dmsetup create --noudevsync "$1" \
+		--table "0 $(($2 * 2048)) delay $ds_loop 0 $3" >&2 ||
+		{ echo "disk_setup: dmsetup create $1 failed" >&2; return 1; }
+	echo "/dev/mapper/$1"
+}
+
+# disk_teardown NAME: undo disk_setup (the guest using it is gone).
+disk_teardown() {
+	DM_DISABLE_UDEV=1 dmsetup remove --noudevsync "$1" 2>/dev/null
+	[ -f "/tmp/e2e/$1.loop" ] && losetup -d "$(cat "/tmp/e2e/$1.loop")" 2>/dev/null
+	rm -f "/tmp/e2e/$1.img" "/tmp/e2e/$1.loop"
 }

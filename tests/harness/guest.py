@@ -210,13 +210,19 @@ class Guest(LoggedProcess):
         t = self.target()
         return t is not None and t != kb
 
-    def set_meminfo(self, total, committed, available=None):
-        """/proc/meminfo of a 6.1 kernel, the lines the daemon reads."""
+    def set_meminfo(self, total, committed, available=None, file_kb=None):
+        """/proc/meminfo of a 6.1 kernel, the lines the daemon reads;
+        file_kb: a page cache of that size (Active(file) and
+        Inactive(file), half each)."""
+        cache = ""
+        if file_kb is not None:
+            cache = "Active(file):   %8d kB\nInactive(file): %8d kB\n" % (
+                file_kb - file_kb // 2, file_kb // 2)
         self.put("proc/meminfo",
                  "MemTotal:       %8d kB\nMemFree:        %8d kB\n"
-                 "MemAvailable:   %8d kB\nCommitted_AS:   %8d kB\n"
+                 "MemAvailable:   %8d kB\n%sCommitted_AS:   %8d kB\n"
                  "SwapTotal:             0 kB\n" %
-                 (total, total // 2, available or total // 2, committed))
+                 (total, total // 2, available or total // 2, cache, committed))
 
     # -- the daemon
     def cmd(self, extra):

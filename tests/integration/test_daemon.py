@@ -273,6 +273,99 @@ def test_stats_published_and_not_rewritten(xsd, guest, slow):
         len(vm), len(VMSTAT_61))
 
 
+def test_removed_stats_published_again(xsd, guest, slow):
+    """A published value dom0 removes (a tool clearing a guest's figures,
+    an administrator's xenstore-rm) is written again within a tick though
+    it has not changed; so is the whole directory; an idle tick after
+    that writes nothing (the daemon's own writes are not taken for
+    removals)."""
+    g = guest(xsd, "XENBALLOON_SELF=true\n")
+    keys = ("used", "goal", "selftarget", "meminfo", "mode")
+    with xsd.client() as c:
+        g.start("--interval", "1")
+        assert wait_for(lambda: all(c.read(HOME + "/memory/" + k) for k in keys), 5 * slow), (
+            "not all of %s published: %s" % (keys, [k for k in keys if not c.read(HOME + "/memory/" + k)]))
+        g.set_balloon(g.target())                # settle the balloon
+        time.sleep(2.5)
+        before = {k: c.read(HOME + "/memory/" + k) for k in keys}
+        back = {}
+        for k in ("used", "goal", "selftarget"):
+            c.rm(HOME + "/memory/" + k)
+            t0 = time.monotonic()
+            assert wait_for(lambda: c.read(HOME + "/memory/" + k) == before[k], 2.5 * slow, 0.01), (
+                "memory/%s removed by dom0 not written again within a tick (now %r)" % (
+                    k, c.read(HOME + "/memory/" + k)))
+            back[k] = time.monotonic() - t0
+        # The whole directory (dom0's keys there too, as a tool clearing
+        # a guest would not, but an administrator might).
+        for k in keys:
+            c.rm(HOME + "/memory/" + k)
+        assert wait_for(lambda: all(c.read(HOME + "/memory/" + k) for k in keys), 2.5 * slow, 0.01), (
+            "after removing %s, not written again: %s" % (
+                keys, [k for k in keys if not c.read(HOME + "/memory/" + k)]))
+        # Settled again: an idle tick writes nothing.
+        time.sleep(2.5)
+        wc = xsd.client()
+        wc.watch(HOME + "/memory/used", "u")
+        wc.wait_watch(1.0)                       # the initial event
+        events = 0
+        end = time.monotonic() + 3
+        while time.monotonic() < end:
+            if wc.wait_watch(0.1):
+                events += 1
+        wc.close()
+        assert events == 0, "unchanged memory/used rewritten %d times in 3 idle ticks" % events
+    g.stop()
+    return "used, goal, selftarget back %s s after xenstore-rm; all after the directory went" % (
+        ", ".join("%.2f" % back[k] for k in ("used", "goal", "selftarget")))
+
+
+def test_directed_publishes_for_dom0(xsd, guest, slow):
+    """Directed (the pressure goal, not selfballooning): the daemon says
+    it is directed, beats its heartbeat at least once a second whatever
+    its tick, publishes the cache it would keep and the target it asks
+    for, sampled as fast as when it selfballoons, and leaves the balloon
+    where dom0 put it."""
+    g = guest(xsd, "XENBALLOON_GOAL=pressure\n")
+    g.set_balloon(457000)
+    g.set_meminfo(400000, 50000, available=300000, file_kb=80000)
+    with xsd.client() as c:
+        c.write(HOME + "/memory/static-max", "600000")
+        c.write(HOME + "/memory/target", "457000")
+        g.start("--interval", "5")
+        mem = HOME + "/memory/"
+        assert wait_for(lambda: c.read(mem + "mode") == b"directed", 5 * slow), (
+            "mode %r" % c.read(mem + "mode"))
+        assert wait_for(lambda: c.read(mem + "goal") and c.read(mem + "workingset"), 3 * slow), (
+            "goal %r workingset %r" % (c.read(mem + "goal"), c.read(mem + "workingset")))
+        # All 80 MB of cache is kept at the first reading.
+        assert int(c.read(mem + "workingset")) == 80000, c.read(mem + "workingset")
+        beats = []
+        end = time.monotonic() + 3.2
+        while time.monotonic() < end:
+            b = c.read(mem + "heartbeat")
+            if b and (not beats or beats[-1] != b):
+                beats.append(b)
+            time.sleep(0.05)
+        assert len(beats) >= 3, "heartbeat %s in 3.2 s at a 5 s tick" % beats
+        assert [int(x) for x in beats] == sorted(int(x) for x in beats), beats
+        # Use rises: 100000 in use + 80000 of kept cache + 32768 of
+        # headroom is 212768 kB; to 390000 in use, the goal asks for
+        # more than dom0's target, within about a second (the next
+        # heartbeat sample, then every 250 ms).
+        ask0 = int(c.read(mem + "goal"))
+        assert ask0 <= 457000, "asked %d above the target with plenty free" % ask0
+        t0 = time.monotonic()
+        g.set_meminfo(400000, 50000, available=10000, file_kb=80000)
+        assert wait_for(lambda: int(c.read(mem + "goal") or 0) > 457000, 2 * slow, 0.01), (
+            "goal %r did not rise above the target" % c.read(mem + "goal"))
+        t_ask = time.monotonic() - t0
+        assert g.target() == 457000, "directed: the balloon moved to %s on its own" % g.target()
+    g.stop()
+    return "heartbeat %d beats in 3.2 s (tick 5 s); workingset 80000 kB; goal %d kB, above the " \
+        "target %.2f s after use rose" % (len(beats), ask0, t_ask)
+
+
 def test_send_zero_not_published(xsd, guest):
     """XENBALLOON_SEND_*=0 really means off (the original sent anyway)."""
     g = guest(xsd, "XENBALLOON_SELF=true\nXENBALLOON_SEND_MEMINFO=0\n"
@@ -409,8 +502,12 @@ def test_xenstored_restart_at_long_interval(xsd, guest, slow, pause):
         t_repub = time.monotonic() - t0
         assert repub, "not republished within 2 s: %s" % [
             k for k in keys if not c.read(HOME + "/memory/" + k)]
+        # The reconnect publishes the last target at once; the one dom0
+        # wrote after it follows with the balloon step it triggers.
+        st_new = wait_for(lambda: c.read(HOME + "/memory/selftarget") == b"270000",
+                          2 * slow, 0.002)
         st = c.read(HOME + "/memory/selftarget")
-        assert st == b"270000", "selftarget %r after the restart" % st
+        assert st_new, "selftarget %r 2 s after the restart (want 270000)" % st
     assert g.proc.poll() is None, "daemon exited"
     log = g.logtext()[mark:]
     warns = [ln for ln in log.splitlines() if "warning" in ln or "error" in ln]

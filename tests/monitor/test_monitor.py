@@ -31,9 +31,9 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 XS_PY = os.path.join(REPO, "tests", "harness", "xs.py")
 
 HEADER = "id memtotal balloon  commit  swapin swapout    pgin    pgout  preswap  precache"
-LONG_EXTRA = ("  dom0-tgt    max-kb   used-kb   goal-kb psi-some psi-full"
+LONG_EXTRA = ("  dom0-tgt    max-kb   used-kb  cache-kb   goal-kb psi-some psi-full"
               "  source           name")
-LONG_ZEROS = "%10d%10d%9s%9s" % (0, 0, "0.00", "0.00")
+LONG_ZEROS = "%10d%10d%10d%9s%9s" % (0, 0, 0, "0.00", "0.00")
 NO_XL = "/nonexistent/xl"
 
 WORKDIR = None   # this run's files (--workdir)
@@ -593,32 +593,36 @@ PSI_TEXT = ("some avg10=1.25 avg60=0.50 avg300=0.10 total=123456\n"
 
 
 def test_pressure_goal_figures():
-    """The pressure goal's figures (used, goal, PSI some/full avg10) in the
-    long table, JSON and Prometheus; garbage in them reads as absent."""
+    """The pressure goal's figures (used, the page cache kept, goal, PSI
+    some/full avg10) in the long table, JSON and Prometheus; garbage in
+    them reads as absent."""
     clear_domains()
     put_domain(3, name="web1", meminfo_text=meminfo(466000, 20000), selftarget=250000)
     XS.write(dom_path(3, "memory/used"), "150000")
+    XS.write(dom_path(3, "memory/workingset"), "61440")
     XS.write(dom_path(3, "memory/goal"), "239768")
     XS.write(dom_path(3, "memory/pressure"), PSI_TEXT)
     put_domain(4, name="odd", prefix="data/xenballoon", selftarget=1)
     XS.write(dom_path(4, "data/xenballoon/used"), "12k")
+    XS.write(dom_path(4, "data/xenballoon/workingset"), "-1")
     XS.write(dom_path(4, "data/xenballoon/pressure"),
              "some avg10=101.00 avg60=0 avg300=0 total=1\n\x1b[2J")
     lines = lines_of(ok_out("-l"))
-    assert lines[1] == row(3, 466000, 250000, 20000) + "%11d%10d%10d%10d%9s%9s  %-15s  %s" % (
-        0, 0, 150000, 239768, "1.25", "0.07", "memory", "web1"), "-l row: %r" % lines[1]
+    assert lines[1] == row(3, 466000, 250000, 20000) + "%11d%10d%10d%10d%10d%9s%9s  %-15s  %s" % (
+        0, 0, 150000, 61440, 239768, "1.25", "0.07", "memory", "web1"), "-l row: %r" % lines[1]
     assert lines[2] == row(4, tgt=1) + "%11d%10d" % (0, 0) + LONG_ZEROS + "  %-15s  %s" % (
         "data/xenballoon", "odd"), "-l garbage row: %r" % lines[2]
     doc = json.loads(ok_out("--json"))
     d3, d4 = doc["domains"]
-    keys = ("used_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10")
-    assert [d3[f] for f in keys] == [150000, 239768, 1.25, 0.07], "json figures"
-    assert [d4[f] for f in keys] == [None, None, None, None], "json garbage"
+    keys = ("used_kb", "workingset_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10")
+    assert [d3[f] for f in keys] == [150000, 61440, 239768, 1.25, 0.07], "json figures"
+    assert [d4[f] for f in keys] == [None, None, None, None, None], "json garbage"
     s = prom_parse_strict(ok_out("--prometheus"))
     web = (("domid", "3"), ("name", "web1"))
     got = {k: v for k, v in s.items()
-           if k[1] == web and any(w in k[0] for w in ("used", "goal", "psi"))}
+           if k[1] == web and any(w in k[0] for w in ("used", "workingset", "goal", "psi"))}
     assert got == {("xenballoon_guest_used_bytes", web): 150000 * 1024,
+                   ("xenballoon_guest_workingset_bytes", web): 61440 * 1024,
                    ("xenballoon_guest_goal_bytes", web): 239768 * 1024,
                    ("xenballoon_guest_psi_memory_some_avg10_ratio", web): 0.0125,
                    ("xenballoon_guest_psi_memory_full_avg10_ratio", web): 0.0007}, got

@@ -143,6 +143,7 @@ static const char defaults_printed[] =
     "XENBALLOON_MINMEM=0\n"
     "XENBALLOON_RESERVE_PERCENT=0\n"
     "XENBALLOON_GOAL=pressure\n"
+    "XENBALLOON_CACHE_HOLD=150\n"
     "XENBALLOON_MAXMEMFILE=/var/run/xenballoon-maxmem\n"
     "XENBALLOON_SEND_MEMINFO=1\n"
     "XENBALLOON_SEND_VMSTAT=1\n"

@@ -11,7 +11,7 @@
 #include "testutil.h"
 
 #define MI_ALL (MI_MEMTOTAL | MI_MEMFREE | MI_MEMAVAILABLE | MI_COMMITTED_AS | \
-		MI_SWAPTOTAL | MI_SWAPFREE)
+		MI_SWAPTOTAL | MI_SWAPFREE | MI_ACTIVE_FILE | MI_INACTIVE_FILE)
 #define VM_ALL (VM_PSWPIN | VM_PSWPOUT | VM_PGPGIN | VM_PGPGOUT | VM_PGFAULT | VM_PGMAJFAULT)
 
 static int
@@ -60,14 +60,17 @@ START_TEST(meminfo_2_6_18_xenlinux)
 	struct meminfo m;
 
 	ck_assert_int_eq(meminfo_parse(t, len, &m), 0);
-	/* No MemAvailable before 3.14. */
-	ck_assert_uint_eq(m.have, MI_ALL & ~MI_MEMAVAILABLE);
+	/* No MemAvailable before 3.14, no file LRU before 2.6.28. */
+	ck_assert_uint_eq(m.have, MI_ALL & ~(MI_MEMAVAILABLE | MI_ACTIVE_FILE | MI_INACTIVE_FILE));
 	ck_assert_uint_eq(m.mem_total_kb, 254128);
 	ck_assert_uint_eq(m.mem_free_kb, 79884);
 	ck_assert_uint_eq(m.committed_as_kb, 130572);
 	ck_assert_uint_eq(m.swap_total_kb, 524280);
 	ck_assert_uint_eq(m.swap_free_kb, 523912);
 	ck_assert_uint_eq(m.mem_available_kb, 0);
+	/* In use: MemFree stands in for MemAvailable. */
+	ck_assert_uint_eq(meminfo_used_kb(&m), 254128 - 79884);
+	ck_assert(!meminfo_file_kb(&m, &(uint64_t){ 0 }));
 	free(t);
 }
 END_TEST
@@ -105,6 +108,14 @@ START_TEST(meminfo_6_1)
 	ck_assert_uint_eq(m.committed_as_kb, 1289524);
 	ck_assert_uint_eq(m.swap_total_kb, 2097148);
 	ck_assert_uint_eq(m.swap_free_kb, 2090492);
+	ck_assert_uint_eq(meminfo_used_kb(&m), 4005932 - 3287104);
+	{
+		uint64_t file_kb = 0;
+
+		ck_assert(meminfo_file_kb(&m, &file_kb));
+		/* Active(file) + Inactive(file), not Active: or Inactive: */
+		ck_assert_uint_eq(file_kb, 410844 + 659708);
+	}
 	free(t);
 }
 END_TEST
@@ -326,7 +337,12 @@ START_TEST(vmstat_6_1)
 
 	ck_assert_uint_gt(len, 3000); /* about twice a xenstore node */
 	ck_assert_int_eq(vmstat_parse(t, len, &v), 0);
-	ck_assert_uint_eq(v.have, VM_ALL | VM_REFAULT_ANON | VM_REFAULT_FILE);
+	ck_assert_uint_eq(v.have, VM_ALL | VM_REFAULT_ANON | VM_REFAULT_FILE |
+	    VM_PGSTEAL_KSWAPD | VM_PGSTEAL_DIRECT);
+	/* Reclaim by kswapd and by allocating tasks; not pgsteal_anon,
+	 * pgsteal_file (the same pages counted by type). */
+	ck_assert_uint_eq(v.pgsteal_kswapd, 195224);
+	ck_assert_uint_eq(v.pgsteal_direct, 4117);
 	ck_assert_uint_eq(v.refault_anon, 53);
 	ck_assert_uint_eq(v.refault_file, 2841);
 	ck_assert_uint_eq(v.refault, 0);
@@ -794,6 +810,21 @@ START_TEST(trim_every_limit)
 }
 END_TEST
 
+/* MemAvailable above MemTotal (readings of two moments): nothing in
+ * use, never a huge difference. */
+START_TEST(meminfo_used_never_wraps)
+{
+	const char t[] = "MemTotal: 1000 kB\nMemAvailable: 1005 kB\nCommitted_AS: 1 kB\n";
+	struct meminfo m;
+
+	ck_assert_int_eq(meminfo_parse(t, sizeof(t) - 1, &m), 0);
+	ck_assert_uint_eq(meminfo_used_kb(&m), 0);
+	/* No MemTotal: nothing known to be in use. */
+	ck_assert_int_eq(meminfo_parse("MemFree: 5 kB\n", 14, &m), -1);
+	ck_assert_uint_eq(meminfo_used_kb(&m), 0);
+}
+END_TEST
+
 static Suite *
 kfiles_suite(void)
 {
@@ -816,6 +847,7 @@ kfiles_suite(void)
 	tcase_add_test(tc, meminfo_crlf);
 	tcase_add_test(tc, meminfo_honours_len);
 	tcase_add_test(tc, meminfo_embedded_nul);
+	tcase_add_test(tc, meminfo_used_never_wraps);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("vmstat");

@@ -41,7 +41,7 @@ step(struct sim *s, uint64_t dt_ms, uint64_t used_kb)
 {
 	s->in.now_ms += dt_ms;
 	s->in.mem_total_kb = s->in.target_kb - s->in.bounds->offset_kb;
-	s->in.mem_available_kb = s->in.mem_total_kb > used_kb ? s->in.mem_total_kb - used_kb : 0;
+	s->in.used_kb = used_kb;
 	pressure_decide(&s->st, &s->in, &s->out);
 	if (s->out.write)
 		s->in.target_kb = s->out.new_kb;
@@ -169,7 +169,7 @@ START_TEST(grow_on_little_stall_while_rising)
 	s.in.some_us += 250;
 	step(&s, 250, 102000);
 	ck_assert_uint_eq(s.out.stall_ppm, 1000);
-	ck_assert_uint_ge(s.in.mem_available_kb, s.out.headroom_kb);
+	ck_assert_uint_ge(s.in.mem_total_kb - s.in.used_kb, s.out.headroom_kb);
 	ck_assert(s.out.write);
 	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
 	ck_assert_str_eq(s.out.why, "stall");
@@ -401,13 +401,17 @@ START_TEST(bounds_respected)
 	ck_assert(s.out.write);
 	ck_assert_uint_eq(s.out.new_kb, 160000);
 	ck_assert_str_eq(s.out.why, "below the floor");
-	/* MemAvailable above MemTotal (a torn reading): nothing in use. */
+	/* More in use than MemTotal (readings from two moments): all of
+	 * it, no more, and no cache beyond it. */
 	sim_init(&s, 189768);
 	s.in.mem_total_kb = 132768;
-	s.in.mem_available_kb = 132768 + 5;
+	s.in.used_kb = 132768 + 5;
+	s.in.cache_keep_kb = 50000;
 	s.in.now_ms += 1000;
 	pressure_decide(&s.st, &s.in, &s.out);
-	ck_assert_uint_eq(s.out.used_kb, 0);
+	ck_assert_uint_eq(s.out.used_kb, 132768);
+	ck_assert_uint_eq(s.out.cache_kb, 0);
+	ck_assert_uint_eq(s.out.inuse_kb, 132768);
 }
 END_TEST
 
@@ -437,6 +441,176 @@ START_TEST(burst_never_starves)
 }
 END_TEST
 
+/* The page cache kept (workingset.c) is in use: the goal counts it,
+ * and a guest holding it is not shrunk out of it. used 100000 + kept
+ * 150000 + headroom 32768 + offset 57000 = 339768. */
+START_TEST(kept_cache_is_in_use)
+{
+	struct sim s;
+
+	sim_init(&s, 339768);
+	s.in.cache_keep_kb = 150000;
+	for (int i = 0; i < 20; i++) {
+		step(&s, 1000, 100000);
+		ck_assert_msg(!s.out.write, "sample %d wrote %llu (%s)", i,
+		    (unsigned long long)s.out.new_kb, s.out.why);
+	}
+	ck_assert_uint_eq(s.out.used_kb, 100000);
+	ck_assert_uint_eq(s.out.cache_kb, 150000);
+	ck_assert_uint_eq(s.out.inuse_kb, 250000);
+	ck_assert_uint_eq(s.out.goal_kb, 339768);
+	/* Less kept (a release step of 1/8): the guest shrinks by it,
+	 * three quarters of the gap at once. */
+	s.in.cache_keep_kb = 150000 - 18750;
+	step(&s, 1000, 100000);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_SHRINK);
+	ck_assert_uint_eq(s.out.goal_kb, 339768 - 18750);
+	ck_assert_uint_eq(s.out.new_kb, 339768 - (18750 - 18750 / 4));
+}
+END_TEST
+
+/* A service reads its data into the cache: the kept cache grows with
+ * it and the guest grows ahead, as for an allocation. */
+START_TEST(cache_being_read_grows_the_guest)
+{
+	struct sim s;
+	uint64_t keep = 0;
+
+	sim_init(&s, 189768);
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write);
+	for (int i = 0; i < 12; i++) {
+		keep += 10240;          /* 40 MB/s in 250 ms samples */
+		s.in.cache_keep_kb = keep;
+		step(&s, 250, 100000);
+		/* MemAvailable beyond the kept cache never runs out. */
+		ck_assert_uint_ge(s.in.mem_total_kb - 100000 - keep + 10240, 10240);
+	}
+	ck_assert_uint_ge(s.in.target_kb, 100000 + keep + OFFSET);
+	ck_assert_uint_eq(s.out.next_sample_ms, PRESSURE_FAST_SAMPLE_MS);
+}
+END_TEST
+
+/* A stall from the cache's own refaults grows the guest to its goal
+ * (which has the pages read back), not by a headroom more each time:
+ * repeated stalls do not march to the maximum. */
+START_TEST(cache_stall_grows_to_the_need)
+{
+	struct sim s;
+
+	sim_init(&s, 339768);
+	s.in.cache_keep_kb = 150000;
+	s.in.some_us = 1000000;
+	step(&s, 1000, 100000);
+	for (int i = 0; i < 10; i++) {
+		s.in.some_us += 50000;          /* 5 % stalled */
+		s.in.cache_refaulting = true;
+		step(&s, 1000, 100000);
+		ck_assert_uint_le(s.in.target_kb, 339768);
+	}
+	/* The need grows by 8 MB: the guest follows, by that and a
+	 * burst's worth, no more. */
+	s.in.cache_keep_kb = 150000 + 8192;
+	s.in.some_us += 50000;
+	step(&s, 1000, 100000);
+	ck_assert(s.out.write);
+	ck_assert_uint_le(s.out.new_kb, 339768 + 2 * 8192);
+	/* The same stall without refaults: target + headroom. */
+	s.in.cache_refaulting = false;
+	s.in.some_us += 50000;
+	step(&s, 1000, 100000);
+	ck_assert(s.out.write);
+	ck_assert_uint_ge(s.out.new_kb, s.out.goal_kb);
+}
+END_TEST
+
+/* A shrink of a guest full of cache: the balloon's own reclaim evicts
+ * cache for its pages and shows as stall. While the balloon is still
+ * taking memory (and one sample after) that stall grows nothing, and
+ * no further shrink is stacked on it; the same stall with pages read
+ * back is a task's need, and grows. */
+START_TEST(own_reclaim_stall_does_not_bounce)
+{
+	struct sim s;
+
+	sim_init(&s, 339768);
+	s.in.cache_keep_kb = 150000;
+	s.in.some_us = 1000000;
+	step(&s, 1000, 100000);
+	/* A release step of the kept cache: the guest shrinks. */
+	s.in.cache_keep_kb = 130000;
+	step(&s, 1000, 100000);
+	ck_assert_int_eq(s.out.action, PRESSURE_SHRINK);
+	/* The balloon is still 10 MB above its new target, its reclaim
+	 * stalling 5 % of the time: no grow, no second shrink. */
+	s.in.current_kb = s.in.target_kb + 10240;
+	s.in.some_us += 50000;
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write);
+	ck_assert_str_eq(s.out.why, "the balloon is still taking the last shrink");
+	/* It got there; its last stall is still in this sample: no grow. */
+	s.in.current_kb = s.in.target_kb;
+	s.in.some_us += 50000;
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write || s.out.action != PRESSURE_GROW);
+	/* Settled: a stall now is a task's, and grows. */
+	s.in.some_us += 50000;
+	step(&s, 1000, 100000);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+	/* While it takes memory, a stall with pages read back grows too. */
+	sim_init(&s, 339768);
+	s.in.some_us = 1000000;
+	s.in.refault_pages = 1000;
+	step(&s, 1000, 100000);
+	s.in.current_kb = s.in.target_kb + 10240;
+	s.in.some_us += 50000;
+	s.in.refault_pages += 1000;
+	step(&s, 1000, 100000);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+}
+END_TEST
+
+/* No PSI (a kernel booted psi=0): the kernel reclaiming pages while
+ * use rises is the sign an allocation met reclaim, which would evict
+ * the newest cache first: grow at once, as for a stall. */
+START_TEST(reclaim_while_rising_grows_without_psi)
+{
+	struct sim s;
+
+	/* Plenty free (the first sample's shrink undone, as if dom0 had
+	 * set it back): only the reclaim can say memory is short. */
+	sim_init(&s, 339768);
+	s.in.have_psi = false;
+	s.in.have_reclaim = true;
+	s.in.reclaim_pages = 5000;
+	step(&s, 1000, 100000);
+	s.in.target_kb = 339768;
+	/* Use rises by 8 MB in 250 ms and 252 pages/s are reclaimed:
+	 * under the threshold: held (rising), no grow. */
+	s.in.reclaim_pages += 63;
+	step(&s, 250, 108192);
+	ck_assert_uint_eq(s.out.reclaim_pages_s, 252);
+	ck_assert_msg(!s.out.write, "wrote %llu: %s", (unsigned long long)s.out.new_kb, s.out.why);
+	/* 1024 pages/s while rising: grow, by a headroom. */
+	s.in.reclaim_pages += 256;
+	step(&s, 250, 116384);
+	ck_assert_uint_eq(s.out.reclaim_pages_s, 1024);
+	ck_assert(s.out.write);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+	ck_assert_uint_ge(s.out.new_kb, 339768 + 32768);
+	/* The same reclaim with use steady (kswapd keeping its watermarks
+	 * after a burst): no grow. */
+	for (int i = 0; i < 4; i++)
+		step(&s, 1000, 116384);
+	s.in.reclaim_pages += 2000;
+	step(&s, 1000, 116384);
+	ck_assert(!s.out.write || s.out.action != PRESSURE_GROW);
+}
+END_TEST
+
 static Suite *
 pressure_suite(void)
 {
@@ -456,6 +630,11 @@ pressure_suite(void)
 	tcase_add_test(tc, slow_allocation_blocks_shrink);
 	tcase_add_test(tc, bounds_respected);
 	tcase_add_test(tc, burst_never_starves);
+	tcase_add_test(tc, kept_cache_is_in_use);
+	tcase_add_test(tc, cache_being_read_grows_the_guest);
+	tcase_add_test(tc, cache_stall_grows_to_the_need);
+	tcase_add_test(tc, own_reclaim_stall_does_not_bounce);
+	tcase_add_test(tc, reclaim_while_rising_grows_without_psi);
 	suite_add_tcase(s, tc);
 	return s;
 }
