@@ -13,24 +13,9 @@
 #include <string.h>
 
 #include "bconfig.h"
+#include "fuzz_quiet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-static FILE *devnull;
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	/* Unknown keys are reported through log_warnx, on the stdio stream
-	 * stderr: swapped for /dev/null around the parse. Sanitizer and
-	 * libFuzzer reports use descriptor 2 and are not affected. */
-	devnull = fopen("/dev/null", "w");
-	assert(devnull != NULL);
-	return 0;
-}
 
 static void
 check_ranges(const struct bc_config *c)
