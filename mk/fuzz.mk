@@ -26,14 +26,14 @@ FUZZ_NAMES    := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*
 FUZZ_DIR      := $(BUILD)/fuzz
 FUZZ_BINS     := $(addprefix $(FUZZ_DIR)/,$(FUZZ_NAMES))
 FUZZ_OBJS     := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(COMMON_SRCS) $(DAEMON_LIB_SRCS) \
-		 src/monitor/monitor_out.c)
+		 src/monitor/monitor_out.c src/balancer/guests.c src/balancer/bconfig.c)
 # The unit tests' sample kernel files are seeds too, kept in one place.
 FUZZ_DATA_fuzz_balloon := $(wildcard tests/data/balloon-legacy*)
 FUZZ_DATA_fuzz_meminfo := $(wildcard tests/data/meminfo-* tests/data/vmstat-*)
 # For the shell loops: seeds_<name>="<files>" for each harness.
 FUZZ_SEED_VARS = $(foreach n,$(FUZZ_NAMES),seeds_$(n)="$(FUZZ_DATA_$(n))";)
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_BASE      = -std=gnu11 -g -O1 $(DEFS) $(DAEMON_INC) -Isrc/monitor $(PKG_CFLAGS)
+FUZZ_BASE      = -std=gnu11 -g -O1 $(DEFS) $(DAEMON_INC) -Isrc/monitor -Isrc/balancer $(PKG_CFLAGS)
 # The harnesses are ours: warnings are errors. The library is compiled
 # here by clang, whose warnings differ from gcc's; they are shown, and
 # caught as errors by the gcc builds and the lint.

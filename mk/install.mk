@@ -25,9 +25,14 @@ GEN_INIT       := $(GEN)/xenballoond.init
 GEN_UNIT       := $(GEN)/xenballoond.service
 # For domain 0: xenballoon-monitor --textfile, every 15 s.
 GEN_TEXTFILE   := $(GEN)/xenballoon-monitor-textfile.service $(GEN)/xenballoon-monitor-textfile.timer
-MAN_IN         := man/xenballoon.conf.5.in man/xenballoond.8.in man/xenballoon-monitor.8.in
+# For domain 0: the balancer's init script and unit.
+GEN_BAL_INIT   := $(GEN)/xenballoon-balancer.init
+GEN_BAL_UNIT   := $(GEN)/xenballoon-balancer.service
+MAN_IN         := man/xenballoon.conf.5.in man/xenballoond.8.in man/xenballoon-monitor.8.in \
+		  man/xenballoon-balancer.8.in man/xenballoon-balancer.conf.5.in
 GEN_MAN        := $(patsubst man/%.in,$(GEN)/%,$(MAN_IN))
-GEN_FILES      := $(GEN_INIT) $(GEN_UNIT) $(GEN_TEXTFILE) $(GEN_MAN)
+GEN_FILES      := $(GEN_INIT) $(GEN_UNIT) $(GEN_TEXTFILE) $(GEN_BAL_INIT) $(GEN_BAL_UNIT) \
+		  $(GEN_MAN)
 
 ALL_TARGETS    += $(GEN_FILES)
 
@@ -55,7 +60,7 @@ define xb_subst
 	sed $(SUBST_SED) $< > $@.tmp
 	@if grep -n '@[A-Z][A-Z_]*@' $@.tmp; then \
 		echo "$<: placeholder not filled in" >&2; rm -f $@.tmp; exit 1; fi
-	$(if $(filter $(GEN_INIT),$@),chmod 0755 $@.tmp)
+	$(if $(filter $(GEN_INIT) $(GEN_BAL_INIT),$@),chmod 0755 $@.tmp)
 	mv -f $@.tmp $@
 endef
 
@@ -66,6 +71,12 @@ $(GEN_UNIT): init/xenballoond.service.in $(GEN)/vars
 	$(xb_subst)
 
 $(GEN)/xenballoon-monitor-textfile.%: init/xenballoon-monitor-textfile.%.in $(GEN)/vars
+	$(xb_subst)
+
+$(GEN_BAL_INIT): init/xenballoon-balancer.in $(GEN)/vars
+	$(xb_subst)
+
+$(GEN_BAL_UNIT): init/xenballoon-balancer.service.in $(GEN)/vars
 	$(xb_subst)
 
 $(GEN)/%.5: man/%.5.in $(GEN)/vars
@@ -83,31 +94,39 @@ install: $(PROGS) $(GEN_FILES)
 	$(INSTALL) -m 0755 $(GEN_INIT) "$(DESTDIR)$(INITDIR)/xenballoond"
 	$(INSTALL) -m 0644 $(GEN_UNIT) "$(DESTDIR)$(SYSTEMDUNITDIR)/xenballoond.service"
 	$(INSTALL) -m 0644 $(GEN_TEXTFILE) "$(DESTDIR)$(SYSTEMDUNITDIR)/"
+	$(INSTALL) -m 0755 $(GEN_BAL_INIT) "$(DESTDIR)$(INITDIR)/xenballoon-balancer"
+	$(INSTALL) -m 0644 $(GEN_BAL_UNIT) "$(DESTDIR)$(SYSTEMDUNITDIR)/xenballoon-balancer.service"
 	$(INSTALL) -m 0644 $(filter %.5,$(GEN_MAN)) "$(DESTDIR)$(MAN5DIR)/"
 	$(INSTALL) -m 0644 $(filter %.8,$(GEN_MAN)) "$(DESTDIR)$(MAN8DIR)/"
 	@# An administrator's configuration is never overwritten.
-	@if [ -e "$(DESTDIR)$(CONFDIR)/xenballoon.conf" ]; then \
-		echo "install: keeping the existing $(DESTDIR)$(CONFDIR)/xenballoon.conf"; \
-	else \
-		echo "$(INSTALL) -m 0644 conf/xenballoon.conf $(DESTDIR)$(CONFDIR)/xenballoon.conf"; \
-		$(INSTALL) -m 0644 conf/xenballoon.conf "$(DESTDIR)$(CONFDIR)/xenballoon.conf"; \
-	fi
+	@for c in xenballoon.conf xenballoon-balancer.conf; do \
+		if [ -e "$(DESTDIR)$(CONFDIR)/$$c" ]; then \
+			echo "install: keeping the existing $(DESTDIR)$(CONFDIR)/$$c"; \
+		else \
+			echo "$(INSTALL) -m 0644 conf/$$c $(DESTDIR)$(CONFDIR)/$$c"; \
+			$(INSTALL) -m 0644 "conf/$$c" "$(DESTDIR)$(CONFDIR)/$$c"; \
+		fi; \
+	done
 
 # Removes what install put there. The configuration goes only when it is
 # still the shipped one; a changed one is kept, as a package manager would.
 uninstall:
-	rm -f "$(DESTDIR)$(SBINDIR)/xenballoond" "$(DESTDIR)$(SBINDIR)/xenballoon-monitor"
-	rm -f "$(DESTDIR)$(INITDIR)/xenballoond"
-	rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/xenballoond.service"
+	rm -f "$(DESTDIR)$(SBINDIR)/xenballoond" "$(DESTDIR)$(SBINDIR)/xenballoon-monitor" \
+		"$(DESTDIR)$(SBINDIR)/xenballoon-balancer"
+	rm -f "$(DESTDIR)$(INITDIR)/xenballoond" "$(DESTDIR)$(INITDIR)/xenballoon-balancer"
+	rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/xenballoond.service" \
+		"$(DESTDIR)$(SYSTEMDUNITDIR)/xenballoon-balancer.service"
 	rm -f $(foreach u,$(GEN_TEXTFILE),"$(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(u))")
 	rm -f $(foreach m,$(filter %.5,$(GEN_MAN)),"$(DESTDIR)$(MAN5DIR)/$(notdir $(m))") \
 		$(foreach m,$(filter %.8,$(GEN_MAN)),"$(DESTDIR)$(MAN8DIR)/$(notdir $(m))")
-	@f="$(DESTDIR)$(CONFDIR)/xenballoon.conf"; \
-	if cmp -s conf/xenballoon.conf "$$f"; then \
-		echo "rm -f $$f"; rm -f "$$f"; \
-	elif [ -e "$$f" ]; then \
-		echo "uninstall: keeping $$f (changed since installed)"; \
-	fi
+	@for c in xenballoon.conf xenballoon-balancer.conf; do \
+		f="$(DESTDIR)$(CONFDIR)/$$c"; \
+		if cmp -s "conf/$$c" "$$f"; then \
+			echo "rm -f $$f"; rm -f "$$f"; \
+		elif [ -e "$$f" ]; then \
+			echo "uninstall: keeping $$f (changed since installed)"; \
+		fi; \
+	done
 
 # --- tests ----------------------------------------------------------------
 check-install: $(PROGS) $(GEN_FILES)

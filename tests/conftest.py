@@ -48,6 +48,10 @@ def pytest_addoption(parser):
                 help="the xenballoon-monitor binary under test")
     g.addoption("--san-monitor", default="",
                 help="the ASan/UBSan build of xenballoon-monitor: its cases run twice")
+    g.addoption("--balancer", default=os.path.join(REPO, "build", "xenballoon-balancer"),
+                help="the xenballoon-balancer binary under test")
+    g.addoption("--fakexl", default=os.path.join(REPO, "build", "harness", "fakexl.so"),
+                help="the stand-in for libxl preloaded into the balancer (balancer)")
     g.addoption("--ticks", type=int, default=20000, help="ticks of each soak run")
     g.addoption("--seed", type=int, default=None, help="random seed of the fault matrix")
 

@@ -27,6 +27,12 @@ enum xs_stat {
  * as a stock xl does: the guest may write under data/. */
 #define XB_STATS_FALLBACK_PATH "data/xenballoon"
 
+/* Where dom0's xenballoon-balancer publishes its view, for
+ * xenballoon-monitor: ROOT/host ("free_kb=N reserve_kb=N ..."), and
+ * ROOT/dom/<domid> ("state=managed target_kb=N share_kb=N weight=N ...")
+ * (xenballoon-balancer(8), "PUBLISHED VIEW"). */
+#define XB_BALANCER_ROOT "/tool/xenballoon-balancer"
+
 /* The key's name under the stats path: "selftarget", "meminfo", ... */
 extern const char *const xb_stat_names[XSS_COUNT];
 

@@ -1,9 +1,9 @@
-/* config.c - the xenballoon.conf parser.
+/* config.c - the xenballoon.conf keys: their types, ranges and defaults.
  *
- * The file is a shell fragment in the original, sourced by the script.
- * We accept the subset real files use (KEY=VALUE, comments, quotes, an
- * optional "export") and refuse anything that would need a shell to
- * evaluate, naming the file, line and key, so a value is never guessed.
+ * The file is a shell fragment in the original, sourced by the script;
+ * src/common/kvconf.c reads the subset real files use and refuses the
+ * rest, naming the file, line and key. Here each key is given its
+ * meaning.
  */
 #include "config.h"
 
@@ -15,12 +15,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kvconf.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"
 
-#define CONFIG_FILE_MAX ((size_t)64 * 1024)
-#define CONFIG_LINE_MAX 4096
 
 enum key_type { K_BOOL_TF, K_BOOL_01, K_UINT, K_U64, K_PATH, K_STATSPATH, K_GOAL };
 
@@ -32,6 +31,12 @@ struct key_def {
 };
 
 #define OFF(f) offsetof(struct xb_config, f)
+
+/* What the callback of kvconf_parse carries: the settings so far. */
+struct parse_ctx {
+	const char *name;
+	struct xb_config cfg;
+};
 
 static const struct key_def keys[] = {
 	{ "XENBALLOON_SELF", K_BOOL_TF, OFF(self), 0, 0 },
@@ -93,55 +98,6 @@ find_key(const char *name)
 		if (strcmp(keys[i].name, name) == 0)
 			return &keys[i];
 	return NULL;
-}
-
-/* Levenshtein distance between a and b, ignoring case; both are keys,
- * shorter than the parser's 64-byte key buffer. */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t prev[64], cur[64];
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la >= 64 || lb >= 64)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] +
-			    (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
-	}
-	return prev[lb];
-}
-
-/* The known key nearest to name, or NULL when none is near enough to be
- * what was meant: one edit per five characters of the name (at least
- * one), so a dropped underscore or a doubled letter is caught and an
- * unrelated name is not matched to some key. */
-static const char *
-nearest_key(const char *name)
-{
-	const char *best = NULL;
-	size_t best_d = SIZE_MAX, limit = strlen(name) / 5;
-
-	if (limit == 0)
-		limit = 1;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		size_t d = edit_distance(name, keys[i].name);
-
-		if (d < best_d) {
-			best_d = d;
-			best = keys[i].name;
-		}
-	}
-	return best_d <= limit ? best : NULL;
 }
 
 static int
@@ -258,198 +214,46 @@ set_key(struct xb_config *cfg, const struct key_def *k, const char *v,
 	return -1;
 }
 
-/* Unquote a shell-style value starting at s into out. Returns a pointer
- * past the value, or NULL with the reason in why. */
-static const char *
-unquote(const char *s, char *out, size_t outsize, char *why, size_t whylen)
-{
-	size_t n = 0;
-
-	while (*s && !isspace((unsigned char)*s)) {
-		char q = 0;
-
-		if (*s == '\'' || *s == '"') {
-			q = *s++;
-			while (*s && *s != q) {
-				if (q == '"' && strchr("$`\\", *s)) {
-					snprintf(why, whylen,
-					    "'%c' inside double quotes needs a shell; not supported", *s);
-					return NULL;
-				}
-				if (n + 1 >= outsize) {
-					snprintf(why, whylen, "value too long");
-					return NULL;
-				}
-				out[n++] = *s++;
-			}
-			if (*s != q) {
-				snprintf(why, whylen, "unterminated %c quote", q);
-				return NULL;
-			}
-			s++;
-			continue;
-		}
-		if (strchr("$`\\;|&<>(){}", *s)) {
-			snprintf(why, whylen, "'%c' needs a shell; not supported", *s);
-			return NULL;
-		}
-		if (n + 1 >= outsize) {
-			snprintf(why, whylen, "value too long");
-			return NULL;
-		}
-		out[n++] = *s++;
-	}
-	out[n] = '\0';
-	return s;
-}
-
+/* One KEY=VALUE of the file (kvconf.h). */
 static int
-parse_line(char *line, struct xb_config *cfg, const char *name, unsigned lineno,
-	   char *err, size_t errlen)
+take_pair(void *ctx, const char *key, const char *value, unsigned lineno, char *why,
+	  size_t whylen)
 {
-	char key[64], value[PATH_MAX], why[256];
-	const struct key_def *k;
-	const char *p = line;
-	size_t klen = 0;
+	struct parse_ctx *pc = ctx;
+	const struct key_def *k = find_key(key);
 
-	while (isspace((unsigned char)*p))
-		p++;
-	if (*p == '\0' || *p == '#')
-		return 0;
-	if (strncmp(p, "export", 6) == 0 && (p[6] == ' ' || p[6] == '\t')) {
-		p += 6;
-		while (isspace((unsigned char)*p))
-			p++;
-	}
-	if (!(isalpha((unsigned char)*p) || *p == '_')) {
-		snprintf(err, errlen, "%.256s:%u: expected KEY=VALUE, found \"%.40s\"", name, lineno, p);
-		return -1;
-	}
-	while (isalnum((unsigned char)p[klen]) || p[klen] == '_')
-		klen++;
-	if (klen >= sizeof(key)) {
-		snprintf(err, errlen, "%.256s:%u: key too long", name, lineno);
-		return -1;
-	}
-	memcpy(key, p, klen);
-	key[klen] = '\0';
-	p += klen;
-	if (*p != '=') {
-		snprintf(err, errlen, "%.256s:%u: %s: expected '=' right after the key", name, lineno, key);
-		return -1;
-	}
-	p = unquote(p + 1, value, sizeof(value), why, sizeof(why));
-	if (p == NULL) {
-		snprintf(err, errlen, "%.256s:%u: %s: %s", name, lineno, key, why);
-		return -1;
-	}
-	while (isspace((unsigned char)*p))
-		p++;
-	if (*p != '\0' && *p != '#') {
-		snprintf(err, errlen, "%.256s:%u: %s: unexpected text after the value: \"%.40s\"",
-		    name, lineno, key, p);
-		return -1;
-	}
-	k = find_key(key);
 	if (k == NULL) {
-		const char *near = nearest_key(key);
-
-		if (near != NULL)
-			log_warnx("%.256s:%u: unknown key %s, ignored (did you mean %s?)",
-			    name, lineno, key, near);
-		else
-			log_warnx("%.256s:%u: unknown key %s, ignored", name, lineno, key);
-		/* Only the project's own names and near misses of them count:
-		 * a file sourced by shell scripts may carry other variables
-		 * (the Xen 3.4 OPTIONS=). */
-		if (near != NULL || (strncasecmp(key, "XENBALLOON", 10) == 0 && key[10] == '_'))
-			cfg->unknown_keys++;
+		if (kvconf_unknown(pc->name, lineno, key, keys, sizeof(keys) / sizeof(keys[0]),
+		    sizeof(keys[0]), "XENBALLOON_"))
+			pc->cfg.unknown_keys++;
 		return 0;
 	}
-	if (set_key(cfg, k, value, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "%.256s:%u: %s: %s", name, lineno, key, why);
-		return -1;
-	}
-	return 0;
+	return set_key(&pc->cfg, k, value, why, whylen);
 }
 
 int
 config_parse(const char *text, size_t len, const char *name, struct xb_config *out,
 	     char *err, size_t errlen)
 {
-	struct xb_config cfg;
-	char line[CONFIG_LINE_MAX] = "";
-	unsigned lineno = 0;
-	size_t pos = 0;
+	struct parse_ctx pc = { .name = name };
 
-	config_defaults(&cfg);
-	while (pos < len) {
-		size_t end = pos, n;
-
-		lineno++;
-		while (end < len && text[end] != '\n')
-			end++;
-		n = end - pos;
-		if (memchr(text + pos, '\0', n) != NULL) {
-			snprintf(err, errlen, "%.256s:%u: NUL byte in line", name, lineno);
-			return -1;
-		}
-		if (n >= sizeof(line)) {
-			snprintf(err, errlen, "%.256s:%u: line longer than %d bytes", name, lineno,
-			    CONFIG_LINE_MAX - 1);
-			return -1;
-		}
-		memcpy(line, text + pos, n);
-		line[n] = '\0';
-		if (n > 0 && line[n - 1] == '\r')
-			line[n - 1] = '\0';
-		if (parse_line(line, &cfg, name, lineno, err, errlen) != 0)
-			return -1;
-		pos = end + 1;
-	}
-	*out = cfg;
+	config_defaults(&pc.cfg);
+	if (kvconf_parse(text, len, name, take_pair, &pc, err, errlen) != 0)
+		return -1;
+	*out = pc.cfg;
 	return 0;
 }
 
 int
 config_load(const char *path, struct xb_config *cfg, char *err, size_t errlen)
 {
-	static char buf[CONFIG_FILE_MAX + 2]; /* one byte more tells "larger" */
-	ssize_t n;
+	struct parse_ctx pc = { .name = path };
 
-	n = read_small_file(path, buf, sizeof(buf));
-	if (n < 0) {
-		snprintf(err, errlen, "%.256s: cannot read: %s", path, strerror(errno));
+	config_defaults(&pc.cfg);
+	if (kvconf_load(path, take_pair, &pc, err, errlen) != 0)
 		return -1;
-	}
-	if ((size_t)n > CONFIG_FILE_MAX) {
-		snprintf(err, errlen, "%.256s: larger than %zu bytes", path, CONFIG_FILE_MAX);
-		return -1;
-	}
-	return config_parse(buf, (size_t)n, path, cfg, err, errlen);
-}
-
-/* Print a value so that config_parse reads it back unchanged: as is when
- * it is made of safe characters, else in single quotes, each ' written
- * as '"'"' (shell style, which the parser accepts). */
-static void
-print_value(FILE *fp, const char *v)
-{
-	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_/.,:+@%=-";
-
-	if (*v != '\0' && strspn(v, safe) == strlen(v)) {
-		fputs(v, fp);
-		return;
-	}
-	fputc('\'', fp);
-	for (; *v; v++) {
-		if (*v == '\'')
-			fputs("'\"'\"'", fp);
-		else
-			fputc(*v, fp);
-	}
-	fputc('\'', fp);
+	*cfg = pc.cfg;
+	return 0;
 }
 
 void
@@ -480,7 +284,7 @@ config_print(FILE *fp, const struct xb_config *cfg)
 		case K_PATH:
 		case K_STATSPATH:
 			fprintf(fp, "%s=", k->name);
-			print_value(fp, field);
+			kvconf_print_value(fp, field);
 			fputc('\n', fp);
 			break;
 		}

@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "loop.h"
 #include "notify.h"
 #include "parse.h"
 #include "util.h"
@@ -38,11 +39,10 @@
 #endif
 
 struct options {
-	const char *config;
+	struct daemon_options std;  /* -f -d -n -v */
 	const char *pidfile;
 	const char *root;
-	bool foreground, check_config, dry_run;
-	int verbose;
+	bool dry_run;
 	unsigned long ticks;      /* 0 = run until a signal */
 	bool interval_set;
 	uint64_t interval_ms;
@@ -51,12 +51,7 @@ struct options {
 enum { OPT_ONCE = 256, OPT_TICKS, OPT_INTERVAL, OPT_DRY_RUN, OPT_ROOT, OPT_PIDFILE };
 
 static const struct option long_opts[] = {
-	{ "config", required_argument, NULL, 'f' },
-	{ "foreground", no_argument, NULL, 'd' },
-	{ "check-config", no_argument, NULL, 'n' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
+	DAEMON_LONG_OPTIONS,
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "ticks", required_argument, NULL, OPT_TICKS },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
@@ -107,29 +102,13 @@ parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->config = default_config;
+	o->std.config = default_config;
 	o->pidfile = XB_RUNSTATEDIR "/xenballoond.pid";
 	o->root = "";
 	while ((c = getopt_long(argc, argv, "f:dnvVh", long_opts, NULL)) != -1) {
+		if (daemon_option(c, optarg, &o->std, "xenballoond", XB_VERSION, usage))
+			continue;
 		switch (c) {
-		case 'f':
-			o->config = optarg;
-			break;
-		case 'd':
-			o->foreground = true;
-			break;
-		case 'n':
-			o->check_config = true;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'V':
-			printf("xenballoond %s\n", XB_VERSION);
-			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
 		case OPT_ONCE:
 			o->ticks = 1;
 			break;
@@ -170,24 +149,7 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 }
 
-/*
- * The main loop owns the poll set (the shape of OpenBSD ntpd's main()).
- * Each input is a source: a descriptor to poll, a time at which it wants
- * to be called without input, and the call. A module keeps its state to
- * itself behind these three; adding an input (a pressure trigger, a
- * liveness timer) is one more entry in the table main() builds.
- */
-#define NEVER UINT64_MAX
-
-struct source {
-	int (*fd)(void *ctx);               /* -1: nothing to poll now */
-	short events;                       /* what to poll it for */
-	uint64_t (*deadline_ms)(void *ctx); /* NEVER: only on input */
-	/* Called when the descriptor is ready (revents) or the deadline has
-	 * come (revents 0). Returns false to stop the daemon. */
-	bool (*dispatch)(void *ctx, short revents, uint64_t now_ms);
-	void *ctx;
-};
+/* The main loop owns the poll set: src/common/loop.h. */
 
 /* Tell systemd (if it is listening) the mode and the last target;
  * ready: with READY=1 (after the first tick, and after a reload). */
@@ -211,13 +173,6 @@ struct ticker {
 	uint64_t next_ms;
 	unsigned long done;
 };
-
-static int
-no_fd(void *ctx)
-{
-	(void)ctx;
-	return -1;
-}
 
 static uint64_t
 ticker_deadline(void *ctx)
@@ -253,13 +208,6 @@ static int
 signals_fd(void *ctx)
 {
 	return ((const struct signals *)ctx)->fd;
-}
-
-static uint64_t
-never(void *ctx)
-{
-	(void)ctx;
-	return NEVER;
 }
 
 static bool
@@ -320,33 +268,6 @@ xenstore_dispatch(void *ctx, short revents, uint64_t now)
 	return true;
 }
 
-/* systemd's watchdog: WATCHDOG=1 every half of $WATCHDOG_USEC, from this
- * loop, so a daemon stuck anywhere stops pinging and is restarted. */
-struct watchdog {
-	struct notify *nt;
-	uint64_t every_ms;      /* 0: no watchdog asked for */
-	uint64_t next_ms;
-};
-
-static uint64_t
-watchdog_deadline(void *ctx)
-{
-	const struct watchdog *w = ctx;
-
-	return w->every_ms > 0 ? w->next_ms : NEVER;
-}
-
-static bool
-watchdog_dispatch(void *ctx, short revents, uint64_t now)
-{
-	struct watchdog *w = ctx;
-
-	(void)revents;
-	notify_watchdog(w->nt);
-	w->next_ms = now + w->every_ms;
-	return true;
-}
-
 /* The pressure goal: the PSI trigger, the samples while use rises. */
 static int
 pressure_fd(void *ctx)
@@ -367,50 +288,6 @@ pressure_dispatch(void *ctx, short revents, uint64_t now)
 	return true;
 }
 
-/* Run the sources until one says stop (0) or poll fails (1). */
-static int
-run(const struct source *src, size_t nsrc)
-{
-	enum { SOURCES_MAX = 8 };
-	struct pollfd pfd[SOURCES_MAX];
-	int slot[SOURCES_MAX];
-
-	for (;;) {
-		uint64_t now = now_ms(), wake = NEVER;
-		nfds_t n = 0;
-		int timeout;
-
-		for (size_t i = 0; i < nsrc && i < SOURCES_MAX; i++) {
-			int fd = src[i].fd(src[i].ctx);
-			uint64_t d = src[i].deadline_ms(src[i].ctx);
-
-			slot[i] = -1;
-			if (fd >= 0) {
-				slot[i] = (int)n;
-				pfd[n++] = (struct pollfd){ .fd = fd, .events = src[i].events };
-			}
-			if (d < wake)
-				wake = d;
-		}
-		timeout = wake <= now ? 0 : wake - now > 86400000 ? 86400000 : (int)(wake - now);
-		if (poll(pfd, n, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("poll");
-			return 1;
-		}
-		for (size_t i = 0; i < nsrc && i < SOURCES_MAX; i++) {
-			short rev = slot[i] >= 0 ? pfd[slot[i]].revents : 0;
-
-			now = now_ms();
-			if (rev == 0 && now < src[i].deadline_ms(src[i].ctx))
-				continue;
-			if (!src[i].dispatch(src[i].ctx, rev, now))
-				return 0;
-		}
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -428,23 +305,23 @@ main(int argc, char **argv)
 	 * a second one, for the few small buffers it allocates. */
 	mallopt(M_ARENA_MAX, 1);
 	parse_args(argc, argv, &o);
-	log_init(true, o.verbose);
+	log_init(true, o.std.verbose);
 	/* daemon() moves to /: keep relative paths meaning what they meant
 	 * (SIGHUP re-reads the config by this name). */
-	if (realpath(o.config, config_abs) != NULL)
-		o.config = config_abs;
+	if (realpath(o.std.config, config_abs) != NULL)
+		o.std.config = config_abs;
 	if (o.root[0] != '\0' && realpath(o.root, root_abs) != NULL)
 		o.root = root_abs;
-	if (config_load(o.config, &cfg, err, sizeof(err)) != 0) {
+	if (config_load(o.std.config, &cfg, err, sizeof(err)) != 0) {
 		log_errx("%s", err);
 		return 1;
 	}
-	if (o.check_config) {
+	if (o.std.check_config) {
 		config_print(stdout, &cfg);
 		/* A misspelt key does nothing: the daemon only warns, but a
 		 * check of the file fails on it. */
 		if (cfg.unknown_keys > 0) {
-			log_errx("%s: %u unknown XENBALLOON key%s", o.config, cfg.unknown_keys,
+			log_errx("%s: %u unknown XENBALLOON key%s", o.std.config, cfg.unknown_keys,
 			    cfg.unknown_keys == 1 ? "" : "s");
 			return 1;
 		}
@@ -460,50 +337,31 @@ main(int argc, char **argv)
 		notify_close(&nt);
 		return 0;
 	}
-	if (!o.dry_run) {
-		pid_t other;
-
-		pfh = daemon_pidfile_lock(o.pidfile, &other);
-		if (pfh == NULL) {
-			if (other > 0)
-				log_errx("already running as pid %d (%s)",
-				    (int)other, o.pidfile);
-			else
-				log_errx("%s: %s", o.pidfile, strerror(errno));
-			return 1;
-		}
-	}
-	if (!o.foreground) {
-		if (daemon(0, 0) != 0) {
-			log_errx("daemon: %s", strerror(errno));
-			return 1;
-		}
-		log_init(false, o.verbose);
-	}
-	daemon_pidfile_write(pfh);
+	if (daemon_start(o.dry_run ? NULL : o.pidfile, o.std.foreground, o.std.verbose, &pfh) != 0)
+		return 1;
 	sigfd = daemon_signals();
 	if (sigfd < 0)
 		fatal("signalfd");
-	engine_init(&engine, &cfg, o.config, o.root, o.dry_run);
+	engine_init(&engine, &cfg, o.std.config, o.root, o.dry_run);
 	log_info("started: balloon %s, config %s%s", engine_balloon_name(&engine),
-	    o.config, o.dry_run ? ", dry run: nothing is written" : "");
+	    o.std.config, o.dry_run ? ", dry run: nothing is written" : "");
 	{
 		struct ticker tick = { .e = &engine, .o = &o, .nt = &nt, .next_ms = now_ms() };
 		struct signals sg = { .fd = sigfd, .e = &engine, .nt = &nt };
 		struct xenstore xs = { .e = &engine, .nt = &nt };
-		struct watchdog wd = { .nt = &nt, .every_ms = notify_watchdog_interval_ms(&nt) };
+		struct loop_watchdog wd;
 		/* In this order when several are due: the tick, then signals
 		 * (a SIGTERM stops after the current tick), then xenstore. */
 		const struct source sources[] = {
-			{ no_fd, 0, ticker_deadline, ticker_dispatch, &tick },
-			{ signals_fd, POLLIN, never, signals_dispatch, &sg },
+			{ loop_no_fd, 0, ticker_deadline, ticker_dispatch, &tick },
+			{ signals_fd, POLLIN, loop_never, signals_dispatch, &sg },
 			{ xenstore_fd, POLLIN, xenstore_deadline, xenstore_dispatch, &xs },
-			{ no_fd, 0, watchdog_deadline, watchdog_dispatch, &wd },
+			{ loop_no_fd, 0, loop_watchdog_deadline, loop_watchdog_dispatch, &wd },
 			{ pressure_fd, POLLPRI, pressure_deadline, pressure_dispatch, &engine },
 		};
 
-		wd.next_ms = now_ms() + wd.every_ms;
-		status = run(sources, sizeof(sources) / sizeof(sources[0]));
+		loop_watchdog_init(&wd, &nt, now_ms());
+		status = loop_run(sources, sizeof(sources) / sizeof(sources[0]));
 	}
 	notify_close(&nt);
 	engine_close(&engine);

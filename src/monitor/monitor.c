@@ -193,6 +193,13 @@ take_snapshot(struct xs_handle *h, const char *xl, struct mon_snapshot *s)
 	/* The host between listing and reading: a domain destroyed
 	 * meanwhile is noticed and skipped by mon_read_domain(). */
 	mon_query_host(xl, &s->host, &tmem);
+	if (mon_read_balancer(h, &s->bal) < 0) {
+		err = errno;
+		mon_tmem_free(&tmem);
+		free(ids);
+		errno = err;
+		return -1;
+	}
 	s->dom = calloc(n > 0 ? n : 1, sizeof(*s->dom));
 	if (s->dom == NULL) {
 		err = ENOMEM;

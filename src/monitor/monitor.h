@@ -38,8 +38,19 @@ enum mon_field {
 	MF_PSI_SOME,    /* percent x 100, pressure: "some" avg10 */
 	MF_PSI_FULL,    /* percent x 100, pressure: "full" avg10 */
 	MF_WORKINGSET,  /* kB, workingset: the page cache the goal keeps */
+	/* The balancer's view (XB_BALANCER_ROOT/dom/<domid>), when it runs. */
+	MF_BAL_SHARE,   /* kB, its share under the allocation rule */
+	MF_BAL_WEIGHT,  /* the weight it was given */
+	MF_BAL_MIN,     /* kB, its floor */
+	MF_BAL_MAX,     /* kB, its ceiling */
+	MF_BAL_STALLING, /* 1 while its tasks stall for memory */
 	MF_COUNT
 };
+
+/* The mode a guest's xenballoond published (mode). */
+enum mon_mode { MM_NONE, MM_SELF, MM_DIRECTED, MM_IDLE, MM_OTHER };
+
+const char *mon_mode_name(enum mon_mode m);
 
 /* Where a domain's published statistics were found. */
 enum mon_source { MS_NONE, MS_MEMORY, MS_DATA, MS_MIXED };
@@ -56,7 +67,13 @@ struct mon_domain {
 	bool have[MF_COUNT];
 	uint64_t val[MF_COUNT];
 	enum mon_source source;
+	enum mon_mode mode;          /* the daemon's published mode */
+	int bal_state;               /* index in mon_bal_states, -1: none shown */
 };
+
+/* The balancer's states, as it publishes them (src/balancer/guests.c). */
+#define MON_BAL_NSTATES 7
+extern const char *const mon_bal_states[MON_BAL_NSTATES];
 
 /* Host values. */
 enum mon_hfield {
@@ -71,10 +88,23 @@ struct mon_host {
 	uint64_t val[MH_COUNT];
 };
 
+/* The balancer's host view (XB_BALANCER_ROOT/host). */
+enum mon_bfield {
+	MB_FREE_KB, MB_RESERVE_KB, MB_KEEP_KB, MB_POOL_KB, MB_WANT_KB, MB_SHORT,
+	MB_MANAGED, MB_FROZEN, MB_COUNT
+};
+
+struct mon_balancer {
+	bool present;
+	bool have[MB_COUNT];
+	uint64_t val[MB_COUNT];
+};
+
 struct mon_snapshot {
 	struct mon_domain *dom;  /* sorted by domid */
 	size_t ndom;
 	struct mon_host host;
+	struct mon_balancer bal;
 };
 
 void mon_snapshot_free(struct mon_snapshot *s);
@@ -93,6 +123,10 @@ int mon_list_domains(struct xs_handle *h, unsigned **ids, size_t *n);
  * Returns 1 when read, 0 when the domain vanished, -1 with errno set
  * when xenstore failed. */
 int mon_read_domain(struct xs_handle *h, unsigned domid, struct mon_domain *d);
+
+/* The balancer's host view into *b (absent: b->present false). -1 with
+ * errno when xenstore failed. */
+int mon_read_balancer(struct xs_handle *h, struct mon_balancer *b);
 
 /* --- monitor_host.c -------------------------------------------------- */
 

@@ -139,6 +139,20 @@ put_left(struct mbuf *b, const char *s, size_t width)
 		put_spaces(b, width - n);
 }
 
+/* --- names ---------------------------------------------------------- */
+
+const char *const mon_bal_states[MON_BAL_NSTATES] = {
+	"no-daemon", "self", "idle", "managed", "stale", "frozen", "dying",
+};
+
+const char *
+mon_mode_name(enum mon_mode m)
+{
+	static const char *const names[] = { NULL, "self", "directed", "idle", "other" };
+
+	return m <= MM_OTHER ? names[m] : NULL;
+}
+
 /* --- snapshots ----------------------------------------------------- */
 
 void
@@ -368,6 +382,22 @@ static const struct tcol table_cols[] = {
 #define NCOLS_SHORT 9
 #define NCOLS_LONG (sizeof(table_cols) / sizeof(table_cols[0]))
 
+/* When a balancer runs: its view of each guest, after the columns above
+ * (the short table also gets the target and the goal, which -l has, as it
+ * has the working set, cache-kb). */
+static const struct tcol bal_cols_short[] = {
+	{ "  dom0-tgt", 10, MF_TARGET },
+	{ "   goal-kb", 10, MF_GOAL },
+	{ "  share-kb", 10, MF_BAL_SHARE },
+	{ " weight", 7, MF_BAL_WEIGHT },
+};
+static const struct tcol bal_cols_long[] = {
+	{ "  share-kb", 10, MF_BAL_SHARE },
+	{ " weight", 7, MF_BAL_WEIGHT },
+};
+#define NCOLS_MAX (NCOLS_LONG + 4)
+#define STATE_WIDTH 9 /* "no-daemon" */
+
 static size_t
 digits(uint64_t v)
 {
@@ -441,28 +471,76 @@ host_changed(const struct mon_snapshot *cur, const struct mon_snapshot *prev,
 	    prev->host.val[f] / div != cur->host.val[f] / div;
 }
 
+/* "Balancer: free N MiB   reserve N MiB   keeping N MiB   N managed   N frozen" */
+static void
+put_balancer_line(struct mbuf *b, const struct mon_balancer *m, const struct mon_balancer *p,
+		  bool ansi)
+{
+	static const struct {
+		enum mon_bfield f;
+		const char *label, *unit;
+		uint64_t div;
+	} items[] = {
+		{ MB_FREE_KB, "free ", " MiB", 1024 }, { MB_RESERVE_KB, "reserve ", " MiB", 1024 },
+		{ MB_KEEP_KB, "keeping ", " MiB", 1024 }, { MB_MANAGED, "", " managed", 1 },
+		{ MB_FROZEN, "", " frozen or stale", 1 },
+	};
+
+	mbuf_puts(b, "Balancer:");
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		enum mon_bfield f = items[i].f;
+		bool hl = p != NULL && (!p->have[f] || p->val[f] / items[i].div != m->val[f] / items[i].div);
+
+		if (!m->have[f])
+			continue;
+		mbuf_puts(b, i == 0 ? " " : "   ");
+		mbuf_puts(b, items[i].label);
+		if (hl)
+			mbuf_puts(b, SGR_REV);
+		mbuf_put_u64(b, m->val[f] / items[i].div);
+		if (hl)
+			mbuf_puts(b, SGR_NOREV);
+		mbuf_puts(b, items[i].unit);
+	}
+	if (m->have[MB_SHORT] && m->val[MB_SHORT])
+		mbuf_puts(b, "   short of memory");
+	end_line(b, ansi);
+}
+
 void
 mon_render_table(struct mbuf *b, const struct mon_snapshot *cur,
 		 const struct mon_snapshot *prev, bool longfmt, bool ansi)
 {
-	size_t ncols = longfmt ? NCOLS_LONG : NCOLS_SHORT;
-	size_t width[NCOLS_LONG];
+	const struct tcol *cols[NCOLS_MAX];
+	size_t ncols = 0;
+	size_t width[NCOLS_MAX];
 	size_t idw = 2;
 	const struct mon_host *h = &cur->host;
-	bool first = true;
+	bool first = true, bal = cur->bal.present;
+
+	for (size_t c = 0; c < (longfmt ? NCOLS_LONG : NCOLS_SHORT); c++)
+		cols[ncols++] = &table_cols[c];
+	if (bal) {
+		const struct tcol *bc = longfmt ? bal_cols_long : bal_cols_short;
+		size_t nb = longfmt ? sizeof(bal_cols_long) / sizeof(bal_cols_long[0]) :
+		    sizeof(bal_cols_short) / sizeof(bal_cols_short[0]);
+
+		for (size_t c = 0; c < nb; c++)
+			cols[ncols++] = &bc[c];
+	}
 
 	/* Column widths: Xen 3.4's, or wider when a number needs it. The
 	 * first numeric column follows the id's separating space; the others
 	 * keep at least one space before their numbers. */
 	for (size_t c = 0; c < ncols; c++)
-		width[c] = table_cols[c].width;
+		width[c] = cols[c]->width;
 	for (size_t i = 0; i < cur->ndom; i++) {
 		const struct mon_domain *d = &cur->dom[i];
 
 		if (digits(d->domid) > idw)
 			idw = digits(d->domid);
 		for (size_t c = 0; c < ncols; c++) {
-			size_t need = cell_len(shown(d, table_cols[c].f), table_cols[c].f) +
+			size_t need = cell_len(shown(d, cols[c]->f), cols[c]->f) +
 			    (c == 0 ? 0 : 1);
 
 			if (need > width[c])
@@ -474,8 +552,12 @@ mon_render_table(struct mbuf *b, const struct mon_snapshot *cur,
 	put_spaces(b, idw - 2);
 	mbuf_puts(b, "id");
 	for (size_t c = 0; c < ncols; c++) {
-		put_spaces(b, width[c] - table_cols[c].width);
-		mbuf_puts(b, table_cols[c].head);
+		put_spaces(b, width[c] - cols[c]->width);
+		mbuf_puts(b, cols[c]->head);
+	}
+	if (bal) {
+		mbuf_puts(b, "  ");
+		put_left(b, "state", STATE_WIDTH);
 	}
 	if (longfmt)
 	{
@@ -493,10 +575,21 @@ mon_render_table(struct mbuf *b, const struct mon_snapshot *cur,
 		put_cell(b, d->domid, MF_COUNT, idw, isnew);
 		mbuf_put(b, " ", 1);
 		for (size_t c = 0; c < ncols; c++) {
-			enum mon_field f = table_cols[c].f;
+			enum mon_field f = cols[c]->f;
 			bool hl = isnew || (p != NULL && shown(p, f) != shown(d, f));
 
 			put_cell(b, shown(d, f), f, width[c], hl);
+		}
+		if (bal) {
+			const char *st = d->bal_state >= 0 ? mon_bal_states[d->bal_state] : "-";
+			bool hl = isnew || (p != NULL && p->bal_state != d->bal_state);
+
+			mbuf_puts(b, "  ");
+			if (hl)
+				mbuf_puts(b, SGR_REV);
+			put_left(b, st, STATE_WIDTH);
+			if (hl)
+				mbuf_puts(b, SGR_NOREV);
 		}
 		if (longfmt) {
 			const char *src = mon_source_name(d->source);
@@ -538,6 +631,8 @@ mon_render_table(struct mbuf *b, const struct mon_snapshot *cur,
 		    host_changed(cur, prev, MH_TMEM_EPH_PAGES, 256));
 	if (!first)
 		end_line(b, ansi);
+	if (bal)
+		put_balancer_line(b, &cur->bal, prev != NULL ? &prev->bal : NULL, ansi);
 }
 
 /* --- JSON ---------------------------------------------------------- */
@@ -559,6 +654,11 @@ static const char *const json_names[MF_COUNT] = {
 	[MF_WORKINGSET] = "workingset_kb",
 	[MF_PSI_SOME] = "psi_some_avg10",
 	[MF_PSI_FULL] = "psi_full_avg10",
+	[MF_BAL_SHARE] = "balancer_share_kb",
+	[MF_BAL_WEIGHT] = "balancer_weight",
+	[MF_BAL_MIN] = "balancer_min_kb",
+	[MF_BAL_MAX] = "balancer_max_kb",
+	[MF_BAL_STALLING] = "balancer_stalling",
 };
 
 static void
@@ -578,6 +678,22 @@ json_num(struct mbuf *b, const char *key, bool have, uint64_t v)
 {
 	json_fixed(b, key, have, v, 0);
 }
+
+/* A string that is ours (not a guest's), or null. */
+static void
+json_text(struct mbuf *b, const char *t)
+{
+	if (t != NULL)
+		mon_put_json_string(b, t, strlen(t));
+	else
+		mbuf_puts(b, "null");
+}
+
+static const char *const bal_names[MB_COUNT] = {
+	[MB_FREE_KB] = "free_kb", [MB_RESERVE_KB] = "reserve_kb", [MB_KEEP_KB] = "keep_kb",
+	[MB_POOL_KB] = "pool_kb", [MB_WANT_KB] = "want_kb", [MB_SHORT] = "short",
+	[MB_MANAGED] = "managed", [MB_FROZEN] = "frozen_or_stale",
+};
 
 void
 mon_render_json(struct mbuf *b, const struct mon_snapshot *s)
@@ -601,10 +717,11 @@ mon_render_json(struct mbuf *b, const struct mon_snapshot *s)
 			    is_centi((enum mon_field)f) ? 2 : 0);
 		mbuf_puts(b, ",\"stats_source\":");
 		src = mon_source_name(d->source);
-		if (src != NULL)
-			mon_put_json_string(b, src, strlen(src));
-		else
-			mbuf_puts(b, "null");
+		json_text(b, src);
+		mbuf_puts(b, ",\"mode\":");
+		json_text(b, mon_mode_name(d->mode));
+		mbuf_puts(b, ",\"balancer_state\":");
+		json_text(b, d->bal_state >= 0 ? mon_bal_states[d->bal_state] : NULL);
 		mbuf_put(b, "}", 1);
 	}
 	mbuf_puts(b, "],\"host\":{\"free_memory_mib\":");
@@ -616,6 +733,14 @@ mon_render_json(struct mbuf *b, const struct mon_snapshot *s)
 	json_num(b, "tmem_ephemeral_pages", h->have[MH_TMEM_EPH_PAGES], h->val[MH_TMEM_EPH_PAGES]);
 	json_num(b, "tmem_idle_mib", h->have[MH_TMEM_IDLE_PAGES], h->val[MH_TMEM_IDLE_PAGES] / 256);
 	json_num(b, "tmem_ephemeral_mib", h->have[MH_TMEM_EPH_PAGES], h->val[MH_TMEM_EPH_PAGES] / 256);
+	mbuf_puts(b, "},\"balancer\":");
+	if (!s->bal.present) {
+		mbuf_puts(b, "null}\n");
+		return;
+	}
+	mbuf_puts(b, "{\"running\":true");
+	for (int f = 0; f < MB_COUNT; f++)
+		json_num(b, bal_names[f], s->bal.have[f], s->bal.val[f]);
 	mbuf_puts(b, "}}\n");
 }
 
@@ -663,6 +788,16 @@ static const struct pmetric guest_metrics[] = {
 	  "Share of the last 10 s some task stalled on memory (PSI)." },
 	{ MF_PSI_FULL, "xenballoon_guest_psi_memory_full_avg10_ratio", "gauge", 0,
 	  "Share of the last 10 s all tasks stalled on memory (PSI)." },
+	{ MF_BAL_SHARE, "xenballoon_balancer_guest_share_bytes", "gauge", 1024,
+	  "The guest's share under xenballoon-balancer's allocation rule." },
+	{ MF_BAL_WEIGHT, "xenballoon_balancer_guest_weight", "gauge", 1,
+	  "The guest's weight in xenballoon-balancer's allocation." },
+	{ MF_BAL_MIN, "xenballoon_balancer_guest_min_bytes", "gauge", 1024,
+	  "The floor xenballoon-balancer keeps the guest above." },
+	{ MF_BAL_MAX, "xenballoon_balancer_guest_max_bytes", "gauge", 1024,
+	  "The ceiling xenballoon-balancer keeps the guest below." },
+	{ MF_BAL_STALLING, "xenballoon_balancer_guest_stalling", "gauge", 1,
+	  "1 while xenballoon-balancer sees the guest's tasks stall for memory." },
 };
 
 static void
@@ -703,6 +838,59 @@ prom_host(struct mbuf *b, const struct mon_host *h, enum mon_hfield f,
 	mbuf_put(b, "\n", 1);
 }
 
+/* The balancer's host figures and each guest's state (an info series). */
+static void
+prom_balancer(struct mbuf *b, const struct mon_snapshot *s)
+{
+	static const struct {
+		enum mon_bfield f;
+		const char *name;
+		uint64_t mult;
+		const char *help;
+	} hm[] = {
+		{ MB_FREE_KB, "xenballoon_balancer_free_bytes", 1024,
+		  "Free host memory as xenballoon-balancer last saw it." },
+		{ MB_RESERVE_KB, "xenballoon_balancer_reserve_bytes", 1024,
+		  "The free memory xenballoon-balancer keeps for dom0 and new domains." },
+		{ MB_KEEP_KB, "xenballoon_balancer_keep_free_bytes", 1024,
+		  "The free memory it keeps now (the reserve, or more for a --free)." },
+		{ MB_POOL_KB, "xenballoon_balancer_pool_bytes", 1024,
+		  "What the managed guests may hold together." },
+		{ MB_SHORT, "xenballoon_balancer_short", 1,
+		  "1 while the managed guests ask for more than the pool." },
+		{ MB_MANAGED, "xenballoon_balancer_managed_guests", 1,
+		  "Guests whose targets xenballoon-balancer sets." },
+		{ MB_FROZEN, "xenballoon_balancer_frozen_guests", 1,
+		  "Guests left where they are: silent, or not following their target." },
+	};
+	bool any = false;
+
+	for (size_t i = 0; s->bal.present && i < sizeof(hm) / sizeof(hm[0]); i++) {
+		if (!s->bal.have[hm[i].f])
+			continue;
+		prom_family(b, hm[i].name, "gauge", hm[i].help);
+		mbuf_puts(b, hm[i].name);
+		mbuf_puts(b, " ");
+		mbuf_put_u64(b, s->bal.val[hm[i].f] * hm[i].mult);
+		mbuf_put(b, "\n", 1);
+	}
+	for (size_t i = 0; i < s->ndom; i++) {
+		const struct mon_domain *d = &s->dom[i];
+
+		if (d->bal_state < 0)
+			continue;
+		if (!any)
+			prom_family(b, "xenballoon_balancer_guest_info", "gauge",
+			    "One per guest xenballoon-balancer knows; state: what it makes of it.");
+		any = true;
+		mbuf_puts(b, "xenballoon_balancer_guest_info");
+		prom_labels(b, d);
+		mbuf_puts(b, ",state=\"");
+		mbuf_puts(b, mon_bal_states[d->bal_state]);
+		mbuf_puts(b, "\"} 1\n");
+	}
+}
+
 void
 mon_render_prom(struct mbuf *b, const struct mon_snapshot *s)
 {
@@ -741,6 +929,7 @@ mon_render_prom(struct mbuf *b, const struct mon_snapshot *s)
 			mbuf_put(b, "\n", 1);
 		}
 	}
+	prom_balancer(b, s);
 	prom_host(b, &s->host, MH_FREE_MIB, "xenballoon_host_free_memory_bytes",
 	    UINT64_C(1024) * 1024, "Free host memory (xl info free_memory).");
 	prom_host(b, &s->host, MH_TMEM_IDLE_PAGES, "xenballoon_host_tmem_idle_pages", 1,

@@ -15,6 +15,7 @@
 #include <xenstore.h>
 
 #include "kfiles.h"
+#include "parse.h"
 #include "psi.h"
 #include "stats.h"
 #include "xsval.h"
@@ -26,8 +27,65 @@
  * that keeps memory/ read-only to the guest. */
 static const enum xs_stat shown_stats[] = {
 	XSS_MEMINFO, XSS_VMSTAT, XSS_SELFTARGET, XSS_PRESWAP, XSS_PRESSURE, XSS_USED, XSS_GOAL,
-	XSS_WORKINGSET,
+	XSS_MODE, XSS_WORKINGSET,
 };
+
+/* The value of "key=" in a "k=v k=v" line of the balancer's view, as a
+ * number within max, or as the text itself (*txt, *tlen). 0 or -1. */
+static int
+view_field(const char *v, size_t len, const char *key, uint64_t max, uint64_t *num,
+	   const char **txt, size_t *tlen)
+{
+	size_t kl = strlen(key), i = 0;
+
+	while (i < len) {
+		size_t j = i;
+		const char *why;
+
+		while (j < len && v[j] != ' ')
+			j++;
+		if (j - i > kl && memcmp(v + i, key, kl) == 0 && v[i + kl] == '=') {
+			if (txt != NULL) {
+				*txt = v + i + kl + 1;
+				*tlen = j - i - kl - 1;
+				return 0;
+			}
+			return parse_u64(v + i + kl + 1, j - i - kl - 1, 0, max, num, &why);
+		}
+		i = j + 1;
+	}
+	return -1;
+}
+
+static void
+parse_view(struct mon_domain *d, const char *v, size_t len)
+{
+	static const struct {
+		const char *key;
+		enum mon_field f;
+		uint64_t max;
+	} nums[] = {
+		{ "share_kb", MF_BAL_SHARE, MON_KB_MAX }, { "weight", MF_BAL_WEIGHT, 10000 },
+		{ "min_kb", MF_BAL_MIN, MON_KB_MAX }, { "max_kb", MF_BAL_MAX, MON_KB_MAX },
+		{ "stalling", MF_BAL_STALLING, 1 },
+	};
+	const char *st;
+	size_t sl;
+
+	if (view_field(v, len, "state", 0, NULL, &st, &sl) == 0) {
+		for (int i = 0; i < MON_BAL_NSTATES; i++)
+			if (strlen(mon_bal_states[i]) == sl && memcmp(mon_bal_states[i], st, sl) == 0)
+				d->bal_state = i;
+	}
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		uint64_t x;
+
+		if (view_field(v, len, nums[i].key, nums[i].max, &x, NULL, NULL) == 0) {
+			d->val[nums[i].f] = x;
+			d->have[nums[i].f] = true;
+		}
+	}
+}
 
 static int
 cmp_unsigned(const void *a, const void *b)
@@ -105,6 +163,31 @@ read_key(struct xs_handle *h, const char *path, unsigned *len, int *fail)
 	return v;
 }
 
+/* The stats (1 << XSS_*) listed under /local/domain/DOMID/DIR; 0 when
+ * the directory is absent. A failure that is not "absent" goes to *fail. */
+static unsigned
+stats_present(struct xs_handle *h, unsigned domid, const char *dir, int *fail)
+{
+	char path[96];
+	char **ents;
+	unsigned num = 0, has = 0;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, dir);
+	errno = 0;
+	ents = xs_directory(h, XBT_NULL, path, &num);
+	if (ents == NULL) {
+		if (!errno_is_absent(errno) && *fail == 0)
+			*fail = errno != 0 ? errno : EIO;
+		return 0;
+	}
+	for (unsigned i = 0; i < num; i++)
+		for (int k = 0; k < XSS_COUNT; k++)
+			if (strcmp(ents[i], xb_stat_names[k]) == 0)
+				has |= 1u << k;
+	free(ents);
+	return has;
+}
+
 static void
 set_val(struct mon_domain *d, enum mon_field f, uint64_t v, uint64_t max)
 {
@@ -173,8 +256,16 @@ parse_stat(struct mon_domain *d, enum xs_stat k, const char *v, unsigned len)
 	case XSS_WORKINGSET:
 		parse_number_key(d, MF_WORKINGSET, v, len, MON_KB_MAX);
 		break;
+	case XSS_MODE: {
+		size_t n = len > 0 && v[len - 1] == '\n' ? len - 1 : len;
+
+		d->mode = MM_OTHER;
+		for (enum mon_mode m = MM_SELF; m < MM_OTHER; m++)
+			if (strlen(mon_mode_name(m)) == n && memcmp(mon_mode_name(m), v, n) == 0)
+				d->mode = m;
+		break;
+	}
 	case XSS_UPTIME:
-	case XSS_MODE:
 	case XSS_HEARTBEAT:
 	case XSS_COUNT:
 		break;
@@ -189,9 +280,11 @@ mon_read_domain(struct xs_handle *h, unsigned domid, struct mon_domain *d)
 	unsigned len;
 	int fail = 0;
 	bool in_memory = false, in_data = false;
+	unsigned mem_has, data_has;
 
 	memset(d, 0, sizeof(*d));
 	d->domid = domid;
+	d->bal_state = -1;
 
 	snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
 	v = read_key(h, path, &len, &fail);
@@ -212,15 +305,23 @@ mon_read_domain(struct xs_handle *h, unsigned domid, struct mon_domain *d)
 	parse_number_key(d, MF_STATIC_MAX, v, len, MON_KB_MAX);
 	free(v);
 
+	/* Which stats each place has: two listings, then reads of what is
+	 * there only (a guest that publishes under data/ costs no failed
+	 * read under memory/ for each key). */
+	mem_has = stats_present(h, domid, XB_STATS_DEFAULT_PATH, &fail);
+	data_has = stats_present(h, domid, XB_STATS_FALLBACK_PATH, &fail);
 	for (size_t i = 0; i < sizeof(shown_stats) / sizeof(shown_stats[0]); i++) {
 		enum xs_stat k = shown_stats[i];
 
-		snprintf(path, sizeof(path), "/local/domain/%u/%s/%s",
-		    domid, XB_STATS_DEFAULT_PATH, xb_stat_names[k]);
-		v = read_key(h, path, &len, &fail);
-		if (v != NULL) {
-			in_memory = true;
-		} else {
+		v = NULL;
+		if (mem_has & (1u << k)) {
+			snprintf(path, sizeof(path), "/local/domain/%u/%s/%s",
+			    domid, XB_STATS_DEFAULT_PATH, xb_stat_names[k]);
+			v = read_key(h, path, &len, &fail);
+			if (v != NULL)
+				in_memory = true;
+		}
+		if (v == NULL && (data_has & (1u << k))) {
 			snprintf(path, sizeof(path), "/local/domain/%u/%s/%s",
 			    domid, XB_STATS_FALLBACK_PATH, xb_stat_names[k]);
 			v = read_key(h, path, &len, &fail);
@@ -235,6 +336,14 @@ mon_read_domain(struct xs_handle *h, unsigned domid, struct mon_domain *d)
 	d->source = in_memory && in_data ? MS_MIXED :
 	    in_memory ? MS_MEMORY : in_data ? MS_DATA : MS_NONE;
 
+	/* The balancer's view of it, when one runs. */
+	snprintf(path, sizeof(path), XB_BALANCER_ROOT "/dom/%u", domid);
+	v = read_key(h, path, &len, &fail);
+	if (v != NULL) {
+		parse_view(d, v, len);
+		free(v);
+	}
+
 	/* Still there? A domain destroyed while we read is skipped. */
 	snprintf(path, sizeof(path), "/local/domain/%u", domid);
 	v = read_key(h, path, &len, &fail);
@@ -247,4 +356,32 @@ mon_read_domain(struct xs_handle *h, unsigned domid, struct mon_domain *d)
 		return 0;
 	free(v);
 	return 1;
+}
+
+int
+mon_read_balancer(struct xs_handle *h, struct mon_balancer *b)
+{
+	static const char *const keys[MB_COUNT] = {
+		[MB_FREE_KB] = "free_kb", [MB_RESERVE_KB] = "reserve_kb", [MB_KEEP_KB] = "keep_kb",
+		[MB_POOL_KB] = "pool_kb", [MB_WANT_KB] = "want_kb", [MB_SHORT] = "short",
+		[MB_MANAGED] = "managed", [MB_FROZEN] = "frozen",
+	};
+	unsigned len;
+	int fail = 0;
+	char *v;
+
+	memset(b, 0, sizeof(*b));
+	v = read_key(h, XB_BALANCER_ROOT "/host", &len, &fail);
+	if (fail != 0) {
+		errno = fail;
+		return -1;
+	}
+	if (v == NULL)
+		return 0;
+	b->present = true;
+	for (int i = 0; i < MB_COUNT; i++)
+		if (view_field(v, len, keys[i], MON_KB_MAX, &b->val[i], NULL, NULL) == 0)
+			b->have[i] = true;
+	free(v);
+	return 0;
 }

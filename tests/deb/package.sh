@@ -78,6 +78,29 @@ done
 conffiles=$(dpkg-deb -I "$deb" conffiles)
 check "/etc/sysconfig/xenballoon.conf is a conffile" \
 	contains "$conffiles" /etc/sysconfig/xenballoon.conf
+check "the guests' package does not pull libxenlight (libxenmisc4.17)" \
+	sh -c '! printf "%s\n" "$1" | grep -q libxenmisc' sh "$depends"
+check "the guests' package holds no balancer" sh -c '! printf "%s\n" "$1" | grep -q balancer' sh "$files"
+
+# --- domain 0's balancer, a package of its own --------------------------------
+BPKG=xenballoon-balancer
+bdeb=$tmp/build/deb/${BPKG}_${VERSION}_${DEB_ARCH}.deb
+check "make deb also builds $(basename "$bdeb")" [ -f "$bdeb" ]
+bfiles=$(dpkg-deb -c "$bdeb" | awk '{ print $6 }' | sed 's|^\./|/|')
+for f in /usr/sbin/xenballoon-balancer /etc/sysconfig/xenballoon-balancer.conf \
+	/etc/init.d/xenballoon-balancer /lib/systemd/system/xenballoon-balancer.service \
+	/usr/share/man/man8/xenballoon-balancer.8.gz \
+	/usr/share/man/man5/xenballoon-balancer.conf.5.gz \
+	/usr/share/doc/xenballoon-balancer/copyright; do
+	check "the balancer's package holds $f" contains "$bfiles" "$f"
+done
+bdepends=$(dpkg-deb -f "$bdeb" Depends)
+echo "# $BPKG Depends: $bdepends"
+for lib in libxenmisc4.17 libxenstore4 libbsd0 libc6; do
+	check "$BPKG Depends names $lib (from shlibs)" contains "$bdepends" "$lib"
+done
+check "/etc/sysconfig/xenballoon-balancer.conf is a conffile" \
+	contains "$(dpkg-deb -I "$bdeb" conffiles)" /etc/sysconfig/xenballoon-balancer.conf
 
 # --- a fresh Debian 12 root --------------------------------------------------
 if [ ! -f "$ROOT_TAR" ]; then
@@ -104,6 +127,18 @@ inroot() {
 		mount --rbind /dev "$r/dev" && mount -t proc proc "$r/proc" &&
 			exec chroot "$r" "$@"' sh "$R" \
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# leftovers FILES NAME: which of FILES (a package's, from dpkg -L), and
+# which files named *NAME* under /etc and /var/lib/systemd, the root still
+# has.
+leftovers() {
+	left=""
+	for f in $1; do
+		{ [ -e "$R$f" ] || [ -L "$R$f" ]; } && left="$left $f"
+	done
+	left="$left $(cd "$R" && find etc var/lib/systemd -name "*$2*" 2>/dev/null | tr '\n' ' ')"
+	printf '%s\n' "$left" | xargs
 }
 
 check "the fresh root has no compiler, no debhelper" \
@@ -172,12 +207,42 @@ check "apt-get purge" [ $? -eq 0 ] || show "$out"
 out=$(inroot dpkg -L $PKG 2>&1)
 check "after purge, dpkg -L knows nothing of $PKG" \
 	sh -c 'printf "%s\n" "$1" | grep -q "is not installed"' sh "$out" || show "$out"
-left=""
-for f in $owned /etc/sysconfig; do
-	{ [ -e "$R$f" ] || [ -L "$R$f" ]; } && left="$left $f"
-done
-left="$left $(cd "$R" && find etc var/lib/systemd -name '*xenballoon*' 2>/dev/null | tr '\n' ' ')"
-left=$(printf '%s\n' "$left" | xargs)
+left=$(leftovers "$owned /etc/sysconfig" xenballoon)
 check "after purge, none of its files, links or state is left" [ -z "$left" ] || show "$left"
+
+# --- the balancer's package in the same fresh root -----------------------------
+cp "$bdeb" "$R/tmp/"
+out=$(inroot sh -c "apt-get install -y -q ./tmp/${BPKG}_*.deb" 2>&1)
+rc=$?
+check "apt-get install ./$(basename "$bdeb")" [ "$rc" -eq 0 ] ||
+	show "$(printf '%s\n' "$out" | tail -n 30)"
+bpulled=$(printf '%s\n' "$out" | sed -n '/NEW packages will be installed/,/upgraded/p')
+printf '%s\n' "$bpulled" | sed 's/^/# apt: /'
+check "apt pulled in libxenmisc4.17 (libxenlight) for it" \
+	sh -c 'printf "%s\n" "$1" | grep -qw libxenmisc4.17' sh "$bpulled"
+out=$(inroot xenballoon-balancer -V 2>&1)
+check "xenballoon-balancer -V runs in the root and says $VERSION" contains "$out" "$VERSION"
+out=$(inroot xenballoon-balancer -n 2>&1)
+check "xenballoon-balancer -n accepts the installed configuration" [ $? -eq 0 ] || show "$out"
+out=$(systemd-analyze verify --man=no --root="$R" xenballoon-balancer.service 2>&1)
+printf '%s\n' "$out" | sed 's/^/# verify: /'
+check "systemd-analyze verify --root: every command the balancer's unit runs exists" \
+	sh -c '! printf "%s\n" "$1" | grep -q "not executable" && printf "%s\n" "$1" | grep -q "xenballoon-balancer.service"' \
+	sh "$out"
+check "postinst enabled the balancer's init script and unit" \
+	sh -c '[ -L "$1/etc/systemd/system/multi-user.target.wants/xenballoon-balancer.service" ] &&
+		ls "$1"/etc/rc2.d/S*xenballoon-balancer > /dev/null 2>&1' sh "$R"
+blisted=$(inroot dpkg -L $BPKG)
+bowned=$(for f in $blisted; do [ -d "$R$f" ] || echo "$f"; done)
+echo 'XENBALLOON_BALANCER_RESERVE_MB=1024 # edited by the administrator' >> \
+	"$R/etc/sysconfig/xenballoon-balancer.conf"
+out=$(inroot apt-get remove -y -q $BPKG 2>&1)
+check "apt-get remove $BPKG" [ $? -eq 0 ] || show "$out"
+check "after remove, the balancer's edited configuration is kept" \
+	grep -q 'edited by the administrator' "$R/etc/sysconfig/xenballoon-balancer.conf"
+out=$(inroot apt-get purge -y -q $BPKG 2>&1)
+check "apt-get purge $BPKG" [ $? -eq 0 ] || show "$out"
+left=$(leftovers "$bowned" xenballoon-balancer)
+check "after purge, none of the balancer's files, links or state is left" [ -z "$left" ] || show "$left"
 
 finish

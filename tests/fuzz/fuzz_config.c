@@ -18,27 +18,11 @@
 #include <string.h>
 
 #include "config.h"
+#include "fuzz_quiet.h"
 
 #define NAME "fuzz.conf"
 
-static FILE *devnull;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	/* config_parse reports unknown keys through log_warnx, which
-	 * writes to the stdio stream stderr; send those to /dev/null.
-	 * Sanitizer and libFuzzer reports use file descriptor 2 directly
-	 * and are not affected. */
-	devnull = fopen("/dev/null", "w");
-	assert(devnull != NULL);
-	return 0;
-}
 
 static bool
 is_bool(const bool *b)

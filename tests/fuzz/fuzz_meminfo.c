@@ -91,16 +91,19 @@ check_meminfo(const char *t, size_t len)
 	const unsigned need = MI_MEMTOTAL | MI_COMMITTED_AS;
 
 	assert(r == ((m.have & need) == need ? 0 : -1));
-	assert((m.have & ~0x3fu) == 0);
+	assert((m.have & ~0xffu) == 0);
 	assert((m.have & MI_MEMTOTAL) || m.mem_total_kb == 0);
 	assert((m.have & MI_MEMFREE) || m.mem_free_kb == 0);
 	assert((m.have & MI_MEMAVAILABLE) || m.mem_available_kb == 0);
 	assert((m.have & MI_COMMITTED_AS) || m.committed_as_kb == 0);
 	assert((m.have & MI_SWAPTOTAL) || m.swap_total_kb == 0);
 	assert((m.have & MI_SWAPFREE) || m.swap_free_kb == 0);
+	assert((m.have & MI_ACTIVE_FILE) || m.active_file_kb == 0);
+	assert((m.have & MI_INACTIVE_FILE) || m.inactive_file_kb == 0);
 	assert(m.mem_total_kb <= VALUE_MAX && m.mem_free_kb <= VALUE_MAX &&
 	    m.mem_available_kb <= VALUE_MAX && m.committed_as_kb <= VALUE_MAX &&
 	    m.swap_total_kb <= VALUE_MAX && m.swap_free_kb <= VALUE_MAX);
+	assert(m.active_file_kb <= VALUE_MAX && m.inactive_file_kb <= VALUE_MAX);
 }
 
 static void
@@ -110,7 +113,7 @@ check_vmstat(const char *t, size_t len)
 	int r = vmstat_parse(t, len, &v);
 
 	assert(r == (v.have ? 0 : -1));
-	assert((v.have & ~0x1ffu) == 0);
+	assert((v.have & ~0x7ffu) == 0);
 	assert((v.have & VM_PSWPIN) || v.pswpin == 0);
 	assert((v.have & VM_PSWPOUT) || v.pswpout == 0);
 	assert((v.have & VM_PGPGIN) || v.pgpgin == 0);
@@ -120,7 +123,10 @@ check_vmstat(const char *t, size_t len)
 	assert((v.have & VM_REFAULT_ANON) || v.refault_anon == 0);
 	assert((v.have & VM_REFAULT_FILE) || v.refault_file == 0);
 	assert((v.have & VM_REFAULT) || v.refault == 0);
+	assert((v.have & VM_PGSTEAL_KSWAPD) || v.pgsteal_kswapd == 0);
+	assert((v.have & VM_PGSTEAL_DIRECT) || v.pgsteal_direct == 0);
 	assert(v.refault_anon <= VALUE_MAX && v.refault_file <= VALUE_MAX && v.refault <= VALUE_MAX);
+	assert(v.pgsteal_kswapd <= VALUE_MAX && v.pgsteal_direct <= VALUE_MAX);
 	assert(v.pswpin <= VALUE_MAX && v.pswpout <= VALUE_MAX && v.pgpgin <= VALUE_MAX &&
 	    v.pgpgout <= VALUE_MAX && v.pgfault <= VALUE_MAX && v.pgmajfault <= VALUE_MAX);
 }

@@ -48,7 +48,63 @@ def legacy_text(current_kb, target_kb):
             "Driver pages:           128 kB\n" % (current_kb, target_kb))
 
 
-class Guest:
+class LoggedProcess:
+    """A program under test run in the background (self.proc), its output
+    in the file self.log (self.logf open while it runs): stopping it,
+    killing it, reading and waiting on its log. Guest and the balancer's
+    tests (tests/balancer/fakehv.py) build on it."""
+
+    proc = None
+    logf = None
+    log = None
+    fail_99 = False     # exit status 99 is a report of valgrind or a sanitizer
+
+    def stop(self, sig=None, timeout=20):
+        """Stop the program; its exit status (-N: killed by signal N; None:
+        it did not stop in time and was SIGKILLed). With fail_99 (under
+        valgrind --error-exitcode=99, or a sanitizer's exitcode=99) status
+        99 fails the test."""
+        if self.proc is None:
+            return None
+        rc = self.proc.poll()
+        if rc is None:
+            self.proc.send_signal(sig or signal.SIGTERM)
+            try:
+                rc = self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                rc = None
+        self.logf.close()
+        self.proc = None
+        if self.fail_99 and rc == 99:
+            raise AssertionError("valgrind reported errors:\n" + self.logtext()[-3000:])
+        return rc
+
+    def kill(self):
+        """Clean-up after a failed test: no program outlives its test."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.logf.close()
+            self.proc = None
+
+    # -- the log
+    def logtext(self):
+        try:
+            with open(self.log, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def mark(self):
+        return len(self.logtext())
+
+    def wait_log(self, needle, timeout=5.0, count=1, since=0):
+        return wait_for(lambda: self.logtext()[since:].count(needle) >= count, timeout, 0.01)
+
+
+class Guest(LoggedProcess):
     """Kernel files under root/, a config, the daemon (see the module)."""
 
     def __init__(self, gdir, xsd, daemon, conf="", legacy=False, wrapper="",
@@ -68,6 +124,7 @@ class Guest:
         self.xsd = xsd
         self.daemon = daemon
         self.wrapper = shlex.split(wrapper) if wrapper else []
+        self.fail_99 = bool(self.wrapper)
         self.prefix = []
         self.proc = None
         self.logf = None
@@ -196,45 +253,3 @@ class Guest:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
-    def stop(self, sig=None, timeout=20):
-        """Stop the daemon; its exit status (-N: killed by signal N; None:
-        it did not stop in time and was SIGKILLed). Under a wrapper
-        (valgrind --error-exitcode=99) status 99 fails the test."""
-        if self.proc is None:
-            return None
-        rc = self.proc.poll()
-        if rc is None:
-            self.proc.send_signal(sig or signal.SIGTERM)
-            try:
-                rc = self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                rc = None
-        self.logf.close()
-        self.proc = None
-        if self.wrapper and rc == 99:
-            raise AssertionError("valgrind reported errors:\n" + self.logtext()[-3000:])
-        return rc
-
-    def kill(self):
-        """Clean-up after a failed test: no daemon outlives its test."""
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.logf.close()
-            self.proc = None
-
-    # -- the log
-    def logtext(self):
-        try:
-            with open(self.log, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def mark(self):
-        return len(self.logtext())
-
-    def wait_log(self, needle, timeout=5.0, count=1, since=0):
-        return wait_for(lambda: self.logtext()[since:].count(needle) >= count, timeout, 0.01)

@@ -19,7 +19,7 @@ for s in "make demo" "make check" "make install" "make uninstall" DESTDIR PREFIX
 	check "README mentions $s" contains "$readme" "$s"
 done
 
-for k in $(grep -o '"XENBALLOON_[A-Z_]*"' "$TOP/src/daemon/config.c" | tr -d '"' | sort -u); do
+for k in $(grep -o '"XENBALLOON_[A-Z][A-Z_]*"' "$TOP/src/daemon/config.c" | tr -d '"' | sort -u); do
 	check "README's key table has $k" contains "$readme" "| \`$k\`"
 done
 for k in $(grep -o '"memory/[a-z-]*"' "$TOP/src/daemon/xs.c" | tr -d '"' | sort -u); do

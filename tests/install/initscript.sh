@@ -54,54 +54,16 @@ write_conf() {
 # The shell that runs the init script: a command, split into words.
 SHELL_UNDER_TEST="sh"
 
-# initd ACTION: run the init script; sets $out (stdout and stderr) and $rc.
-# shellcheck disable=SC2086 # SHELL_UNDER_TEST is a command with arguments
+# initd ACTION: run the init script (run_init, lib/common.sh).
 initd() {
-	out=$(XENBALLOOND_ROOT="$R" XENBALLOOND_BIN="$DAEMON" \
-		XENBALLOOND_CONFIG="$CONF" XENBALLOOND_PIDFILE="$PIDF" \
-		XENSTORED_PATH="$tmp/no-xenstored" \
-		timeout 120 $SHELL_UNDER_TEST "$INIT" "$@" 2>&1 < /dev/null)
-	rc=$?
-}
-
-pidfile_pid() {
-	p=
-	if [ -r "$PIDF" ]; then
-		read -r p < "$PIDF"
-	fi
-	echo "$p"
-}
-
-# Alive and not a zombie (a daemon's orphan may wait here for a parent
-# that never reaps it).
-alive() {
-	[ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
-		[ "$(sed -n 's/^.*) \(.\).*$/\1/p' "/proc/$1/stat")" != Z ]
+	run_init XENBALLOOND "$DAEMON" "$@"
 }
 
 # How many live xenballoond processes use our pidfile.
 daemons() {
-	n=0
-	for d in /proc/[0-9]*; do
-		[ -r "$d/cmdline" ] || continue
-		if tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q -- "--pidfile $PIDF"; then
-			alive "${d#/proc/}" && n=$((n + 1))
-		fi
-	done
-	echo "$n"
+	pids_using_pidfile | wc -l | tr -d ' '
 }
 
-# On the way out, however we leave, stop the daemons this test started
-# (those using its pidfile, by process id), then remove the scratch tree.
-stop_ours() {
-	for d in /proc/[0-9]*; do
-		[ -r "$d/cmdline" ] || continue
-		if tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q -- "--pidfile $PIDF"; then
-			kill -TERM "${d#/proc/}" 2>/dev/null
-		fi
-	done
-	rm -rf "$tmp"
-}
 trap stop_ours EXIT
 
 # Wait up to 10 s for a condition.
@@ -112,10 +74,6 @@ wait_for() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-}
-
-dead() {
-	! alive "$1"
 }
 
 # replaced NEW OLD: a live daemon took over from another one.
@@ -133,16 +91,6 @@ no_tmp_left() {
 
 target_changed() {
 	[ "$(head -c 7 "$SYSFS/target_kb")" != 1048576 ]
-}
-
-# expect DESCRIPTION WANTED_RC: one result from the last initd.
-expect_rc() {
-	if [ "$rc" -eq "$2" ]; then
-		ok "$1 (exit $rc)"
-	else
-		not_ok "$1: exit $rc, wanted $2"
-		show "$out"
-	fi
 }
 
 need_busybox

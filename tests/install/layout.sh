@@ -22,8 +22,14 @@ check "make install DESTDIR=... succeeds" [ "$rc" -eq 0 ] || show "$out"
 	if [ -x "$BUILD/xenballoon-monitor" ]; then
 		echo "/usr/sbin/xenballoon-monitor 755"
 	fi
+	echo "/usr/sbin/xenballoon-balancer 755"
 	echo "/etc/sysconfig/xenballoon.conf 644"
+	echo "/etc/sysconfig/xenballoon-balancer.conf 644"
 	echo "/etc/init.d/xenballoond 755"
+	echo "/etc/init.d/xenballoon-balancer 755"
+	echo "/lib/systemd/system/xenballoon-balancer.service 644"
+	echo "/usr/share/man/man8/xenballoon-balancer.8 644"
+	echo "/usr/share/man/man5/xenballoon-balancer.conf.5 644"
 	echo "/lib/systemd/system/xenballoond.service 644"
 	echo "/lib/systemd/system/xenballoon-monitor-textfile.service 644"
 	echo "/lib/systemd/system/xenballoon-monitor-textfile.timer 644"
@@ -49,6 +55,32 @@ fi
 check "the daemon installed is the one built" cmp -s "$BUILD/xenballoond" "$D/usr/sbin/xenballoond"
 check "the configuration installed is conf/xenballoon.conf" \
 	cmp -s "$TOP/conf/xenballoon.conf" "$D/etc/sysconfig/xenballoon.conf"
+check "the balancer installed is the one built" \
+	cmp -s "$BUILD/xenballoon-balancer" "$D/usr/sbin/xenballoon-balancer"
+check "the balancer's configuration installed is conf/xenballoon-balancer.conf" \
+	cmp -s "$TOP/conf/xenballoon-balancer.conf" "$D/etc/sysconfig/xenballoon-balancer.conf"
+# The balancer's init script and unit: the installed program, domain 0 only.
+binit=$D/etc/init.d/xenballoon-balancer
+bunit=$D/lib/systemd/system/xenballoon-balancer.service
+check "balancer init script runs /usr/sbin/xenballoon-balancer" \
+	grep -qF 'XENBALLOON_BALANCER_BIN:-/usr/sbin/xenballoon-balancer}' "$binit"
+check "balancer init script reads /etc/sysconfig/xenballoon-balancer.conf" \
+	grep -qF 'XENBALLOON_BALANCER_CONFIG:-/etc/sysconfig/xenballoon-balancer.conf}' "$binit"
+check "balancer init script's pidfile is /run/xenballoon-balancer.pid" \
+	grep -qF 'XENBALLOON_BALANCER_PIDFILE:-/run/xenballoon-balancer.pid}' "$binit"
+check "the balancer's unit runs /usr/sbin/xenballoon-balancer -d" \
+	grep -qx 'ExecStart=/usr/sbin/xenballoon-balancer -d' "$bunit"
+check "the balancer's unit runs only in domain 0" \
+	grep -qx "ExecCondition=/bin/sh -c 'grep -qs control_d /proc/xen/capabilities'" "$bunit"
+for f in "$binit" "$bunit" "$D/usr/share/man/man8/xenballoon-balancer.8" \
+	"$D/usr/share/man/man5/xenballoon-balancer.conf.5"; do
+	check "${f#"$D"}: every placeholder filled in" no_placeholder "$f"
+done
+bhelp=$("$D/usr/sbin/xenballoon-balancer" --help 2>&1)
+check "the balancer's default config is /etc/sysconfig/xenballoon-balancer.conf" \
+	contains "$bhelp" /etc/sysconfig/xenballoon-balancer.conf
+check "the balancer's default pidfile is /run/xenballoon-balancer.pid" \
+	contains "$bhelp" /run/xenballoon-balancer.pid
 for f in /etc/init.d/xenballoond /lib/systemd/system/xenballoond.service \
 	/usr/share/man/man8/xenballoond.8 /usr/share/man/man5/xenballoon.conf.5; do
 	check "$f: every placeholder filled in" no_placeholder "$D$f"
@@ -95,11 +127,15 @@ check "the daemon is version $VERSION" \
 # --- a second install keeps the administrator's configuration ----------------
 echo "XENBALLOON_SELF=true # mine" >> "$D/etc/sysconfig/xenballoon.conf"
 cp "$D/etc/sysconfig/xenballoon.conf" "$tmp/mine.conf"
+echo "XENBALLOON_BALANCER_RESERVE_MB=1024 # mine" >> "$D/etc/sysconfig/xenballoon-balancer.conf"
+cp "$D/etc/sysconfig/xenballoon-balancer.conf" "$tmp/mine-balancer.conf"
 rm -f "$D/usr/share/man/man8/xenballoond.8"
 out=$(submake install DESTDIR="$D" 2>&1)
 rc=$?
 check "a second make install succeeds" [ "$rc" -eq 0 ] || show "$out"
 check "... keeps a changed configuration" cmp -s "$tmp/mine.conf" "$D/etc/sysconfig/xenballoon.conf"
+check "... and a changed balancer configuration" \
+	cmp -s "$tmp/mine-balancer.conf" "$D/etc/sysconfig/xenballoon-balancer.conf"
 check "... and says so" contains "$out" "keeping the existing"
 check "... and puts back the rest" [ -f "$D/usr/share/man/man8/xenballoond.8" ]
 
@@ -108,15 +144,17 @@ out=$(submake uninstall DESTDIR="$D" 2>&1)
 rc=$?
 check "make uninstall succeeds" [ "$rc" -eq 0 ] || show "$out"
 left=$(cd "$D" && find . -type f | sed 's/^\.//')
-check "make uninstall removes all but the changed configuration" \
-	[ "$left" = /etc/sysconfig/xenballoon.conf ] || show "$left"
-check "... and says it kept it" contains "$out" "keeping"
+check "make uninstall removes all but the changed configurations" \
+	[ "$(printf '%s\n' "$left" | sort | tr '\n' ' ')" = \
+	"/etc/sysconfig/xenballoon-balancer.conf /etc/sysconfig/xenballoon.conf " ] || show "$left"
+check "... and says it kept them" contains "$out" "keeping"
 
 cp "$TOP/conf/xenballoon.conf" "$D/etc/sysconfig/xenballoon.conf"
+cp "$TOP/conf/xenballoon-balancer.conf" "$D/etc/sysconfig/xenballoon-balancer.conf"
 out=$(submake uninstall DESTDIR="$D" 2>&1)
 rc=$?
 check "make uninstall again succeeds" [ "$rc" -eq 0 ] || show "$out"
-check "an unchanged configuration is removed" \
+check "unchanged configurations are removed" \
 	[ -z "$(cd "$D" && find . -type f)" ]
 
 # --- install over a plain make ------------------------------------------------------

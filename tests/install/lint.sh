@@ -11,16 +11,19 @@ need_pkgs shellcheck dash
 need_busybox
 INIT=$GEN/xenballoond.init
 
-for f in "$INIT" "$TOP"/tests/install/*.sh "$TOP"/tests/install/lib/*.sh; do
+BINIT=$GEN/xenballoon-balancer.init
+for f in "$INIT" "$BINIT" "$TOP"/tests/install/*.sh "$TOP"/tests/install/lib/*.sh; do
 	out=$(cd "$TOP" && shellcheck -s sh -x "$f" 2>&1)
 	check "shellcheck ${f#"$TOP"/}" [ -z "$out" ] || show "$out"
 done
 
 check "init script: #!/bin/sh" [ "$(head -n 1 "$INIT")" = "#!/bin/sh" ]
 for sh in dash "busybox sh"; do
-	# shellcheck disable=SC2086 # a command with arguments
-	out=$($sh -n "$INIT" 2>&1)
-	check "init script parses under $sh" [ -z "$out" ] || show "$out"
+	for f in "$INIT" "$BINIT"; do
+		# shellcheck disable=SC2086 # a command with arguments
+		out=$($sh -n "$f" 2>&1)
+		check "$(basename "$f") parses under $sh" [ -z "$out" ] || show "$out"
+	done
 done
 
 header=$(sed -n '/^### BEGIN INIT INFO$/,/^### END INIT INFO$/p' "$INIT")
@@ -50,5 +53,13 @@ usage=$(sh "$INIT" 2>&1)
 for a in start stop status restart try-restart reload force-reload; do
 	check "init script: usage lists $a" contains "$usage" "$a"
 done
+
+bheader=$(sed -n '/^### BEGIN INIT INFO$/,/^### END INIT INFO$/p' "$BINIT")
+check "balancer init script: Provides: xenballoon-balancer" \
+	contains "$bheader" "# Provides:          xenballoon-balancer"
+check "balancer init script: sources no function library (only the LSB hook)" \
+	sources_only_lsb_hook "$BINIT"
+check "balancer init script: no start-stop-daemon, killproc, pidofproc, log_*_msg" \
+	no_distro_helpers "$BINIT"
 
 finish

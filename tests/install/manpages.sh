@@ -30,6 +30,8 @@ for m in "$GEN"/*.[58]; do
 done
 check "man pages found in $GEN (xenballoond.8, xenballoon.conf.5)" \
 	[ -f "$GEN/xenballoond.8" ] && [ -f "$GEN/xenballoon.conf.5" ]
+check "the balancer's man pages are generated (xenballoon-balancer.8, .conf.5)" \
+	[ -f "$GEN/xenballoon-balancer.8" ] && [ -f "$GEN/xenballoon-balancer.conf.5" ]
 if [ -f "$TOP/man/xenballoon-monitor.8.in" ]; then
 	check "xenballoon-monitor.8 is generated too" [ -f "$GEN/xenballoon-monitor.8" ]
 fi
@@ -75,7 +77,7 @@ fi
 # shellcheck disable=SC2086 # word lists
 documents xenballoond.8 "$daemon8" $opts
 
-keys=$(grep -o '"XENBALLOON_[A-Z_]*"' "$TOP/src/daemon/config.c" | tr -d '"' | sort -u)
+keys=$(grep -o '"XENBALLOON_[A-Z][A-Z_]*"' "$TOP/src/daemon/config.c" | tr -d '"' | sort -u)
 check "the parser's keys found in src/daemon/config.c" [ -n "$keys" ]
 # shellcheck disable=SC2086
 documents xenballoon.conf.5 "$conf5" $keys
@@ -97,6 +99,45 @@ documents xenballoond.8 "$daemon8" /etc/sysconfig/xenballoon.conf \
 	/proc/uptime /etc/init.d/xenballoond xenballoond.service
 documents xenballoond.8 "$daemon8" "EXIT STATUS" "SEE ALSO" "xenballoon.conf(5)" \
 	"xenballoon-monitor(8)"
+# --- the balancer's pages --------------------------------------------------------
+bal8=$(render "$GEN/xenballoon-balancer.8")
+balconf5=$(render "$GEN/xenballoon-balancer.conf.5")
+bopts="-f --config -d --foreground -n --check-config -v --verbose -V --version -h --help
+--dry-run --pidfile --free --timeout"
+if [ -x "$BUILD/xenballoon-balancer" ]; then
+	bhelp=$("$BUILD/xenballoon-balancer" --help 2>&1)
+	bopts="$bopts $(printf '%s\n' "$bhelp" | grep '^[[:space:]]' |
+		grep -oE -- '(^|[[:space:],])--?[a-zA-Z][a-zA-Z-]*' | sed 's/^[^-]*//')"
+	# shellcheck disable=SC2086 # split the word list, one per line
+	bopts=$(printf '%s\n' $bopts | sort -u)
+	bkeys=$("$BUILD/xenballoon-balancer" -n -f /dev/null | sed -n 's/^\(XENBALLOON_BALANCER_[A-Z_]*\)=.*$/\1/p')
+	bkeys="$bkeys XENBALLOON_BALANCER_GUEST"
+else
+	not_ok "no $BUILD/xenballoon-balancer to ask for --help and its keys"
+	bkeys=
+fi
+# shellcheck disable=SC2086 # word lists
+documents xenballoon-balancer.8 "$bal8" $bopts
+# shellcheck disable=SC2086
+documents xenballoon-balancer.conf.5 "$balconf5" $bkeys
+for k in $bkeys; do
+	check "xenballoon-balancer.conf.5 has an entry for $k" \
+		grep -qx "\\.B $k" "$GEN/xenballoon-balancer.conf.5"
+done
+bxs=$(sed -n 's/^[[:space:]]*\[GK_[A-Z_]*\][[:space:]]*=[[:space:]]*"\([a-z/_-]*\)".*$/\1/p' \
+	"$TOP/src/balancer/guests.c")
+check "the balancer's xenstore keys found in src/balancer/guests.c" [ -n "$bxs" ]
+# shellcheck disable=SC2086
+documents xenballoon-balancer.8 "$bal8" $bxs data/xenballoon @introduceDomain @releaseDomain \
+	/tool/xenballoon-balancer/host /tool/xenballoon-balancer/dom \
+	/tool/xenballoon-balancer/request/free
+documents xenballoon-balancer.8 "$bal8" SIGTERM SIGINT SIGHUP SIGUSR1 XENSTORED_PATH \
+	/etc/sysconfig/xenballoon-balancer.conf /run/xenballoon-balancer.pid \
+	/etc/init.d/xenballoon-balancer xenballoon-balancer.service libxl_set_memory_target \
+	"EXIT STATUS" "SEE ALSO" "xenballoon-balancer.conf(5)" "xenballoon-monitor(8)"
+documents xenballoon-balancer.conf.5 "$balconf5" memory/balancer-weight \
+	memory/balancer-min-mb memory/balancer-max-mb memory/static-max "xenballoon-balancer(8)"
+
 documents xenballoon.conf.5 "$conf5" memory/selfballoon memory/interval \
 	memory/downhysteresis memory/uphysteresis memory/preswaphysteresis \
 	memory/preswapinertia data/xenballoon "xenballoond(8)"

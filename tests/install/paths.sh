@@ -51,6 +51,16 @@ check "xenballoond.8: the unit where installed" \
 check "xenballoon.conf.5: its own path" \
 	grep -qF /opt/xb/etc/sysconfig/xenballoon.conf "$D/opt/xb/man/man5/xenballoon.conf.5"
 
+check "balancer init script: /opt/xb/sbin/xenballoon-balancer" \
+	grep -qF 'XENBALLOON_BALANCER_BIN:-/opt/xb/sbin/xenballoon-balancer}' "$D/opt/xb/rc.d/xenballoon-balancer"
+check "balancer unit: ExecStart=/opt/xb/sbin/xenballoon-balancer -d" \
+	grep -qx 'ExecStart=/opt/xb/sbin/xenballoon-balancer -d' "$D/opt/xb/systemd/xenballoon-balancer.service"
+bhelp=$("$D/opt/xb/sbin/xenballoon-balancer" --help 2>&1)
+check "the balancer's default config follows SYSCONFDIR" \
+	contains "$bhelp" /opt/xb/etc/sysconfig/xenballoon-balancer.conf
+check "the balancer's default pidfile follows RUNSTATEDIR" \
+	contains "$bhelp" /var/run/xb/xenballoon-balancer.pid
+
 help=$("$D/opt/xb/sbin/xenballoond" --help 2>&1)
 check "the daemon's default config is /opt/xb/etc/sysconfig/xenballoon.conf" \
 	contains "$help" /opt/xb/etc/sysconfig/xenballoon.conf || show "$help"

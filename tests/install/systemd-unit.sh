@@ -19,15 +19,20 @@ out=$(submake BUILD="$tmp/build" PREFIX="$P" SYSCONFDIR="$P/etc" \
 rc=$?
 check "make install PREFIX=<scratch> (for verify)" [ "$rc" -eq 0 ] || show "$out"
 
+# verify UNIT: systemd-analyze verify passes on it, silently.
+verify() {
+	out=$(MANPATH="$P/share/man" systemd-analyze verify "$1" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
+		ok "systemd-analyze verify $(basename "$1") passes, silently"
+	else
+		not_ok "systemd-analyze verify $(basename "$1") (exit $rc)"
+		show "$out"
+	fi
+}
+
 u=$P/lib/systemd/system/xenballoond.service
-out=$(MANPATH="$P/share/man" systemd-analyze verify "$u" 2>&1)
-rc=$?
-if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
-	ok "systemd-analyze verify passes, silently"
-else
-	not_ok "systemd-analyze verify (exit $rc)"
-	show "$out"
-fi
+verify "$u"
 check "the unit runs the installed daemon" \
 	grep -qx "ExecStart=$P/sbin/xenballoond -d" "$u"
 
@@ -94,5 +99,26 @@ check "ExecCondition skips domain 0 (control_d)" eval '! fake_cond'
 check "ExecCondition runs in a guest" fake_cond
 rm -f "$tmp/capabilities"
 check "ExecCondition runs where /proc/xen is not mounted" fake_cond
+
+# --- the balancer's unit (domain 0) ------------------------------------------
+verify "$P/lib/systemd/system/xenballoon-balancer.service"
+BUNIT=$GEN/xenballoon-balancer.service
+for line in "Type=notify" "WatchdogSec=30s" "TimeoutAbortSec=10s" \
+	"ExecStart=/usr/sbin/xenballoon-balancer -d" \
+	"ExecReload=/bin/sh -c 'kill -HUP \$MAINPID'" "Restart=on-failure" \
+	"NoNewPrivileges=yes" "PrivateNetwork=yes" "WantedBy=multi-user.target"; do
+	check "balancer unit: $line" grep -qx -- "$line" "$BUNIT"
+done
+bcond=$(sed -n "s|^ExecCondition=/bin/sh -c '\\(.*\\)'\$|\\1|p" "$BUNIT")
+bfake_cond() {
+	c=$(printf '%s' "$bcond" | sed "s|/proc/xen/capabilities|$tmp/capabilities|")
+	sh -c "$c"
+}
+echo control_d > "$tmp/capabilities"
+check "the balancer's ExecCondition runs in domain 0" bfake_cond
+: > "$tmp/capabilities"
+check "the balancer's ExecCondition skips a guest" eval '! bfake_cond'
+rm -f "$tmp/capabilities"
+check "the balancer's ExecCondition skips a host without xenfs" eval '! bfake_cond'
 
 finish

@@ -534,7 +534,11 @@ def test_long_format():
 
 FIELDS = ["memtotal_kb", "selftarget_kb", "committed_as_kb", "pswpin", "pswpout", "pgpgin",
           "pgpgout", "preswap_pages", "precache_pages", "target_kb", "static_max_kb",
-          "used_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10", "workingset_kb"]
+          "used_kb", "goal_kb", "psi_some_avg10", "psi_full_avg10", "workingset_kb",
+          "balancer_share_kb", "balancer_weight", "balancer_min_kb", "balancer_max_kb",
+          "balancer_stalling"]
+# Strings, or null: the daemon's mode, the balancer's state of the guest.
+TEXT_FIELDS = ["mode", "balancer_state"]
 
 
 def test_json():
@@ -552,16 +556,20 @@ def test_json():
         "control characters in the JSON text")
     raw.decode("utf-8")  # strict: valid UTF-8
     doc = json.loads(raw)
-    assert sorted(doc) == ["domains", "host"], "top-level keys"
+    assert sorted(doc) == ["balancer", "domains", "host"], "top-level keys"
+    assert doc["balancer"] is None, "no balancer running"
     doms = doc["domains"]
     assert [d["domid"] for d in doms] == [1, 2, 3], "domids"
     for d in doms:
-        assert sorted(d) == sorted(["domid", "name", "stats_source"] + FIELDS), "domain keys"
+        assert sorted(d) == sorted(["domid", "name", "stats_source"] + FIELDS + TEXT_FIELDS), (
+            "domain keys")
+        assert d["mode"] is None and d["balancer_state"] is None, "no mode, no balancer"
         for f in FIELDS:
             assert d[f] is None or (isinstance(d[f], int) and d[f] >= 0), "%s: %r" % (f, d[f])
     d1 = doms[0]
     assert [d1[f] for f in FIELDS] == [1015944, 524288, 345678, 5, 6, 123456, 654321, 12, 11,
-                                  1048576, 2097152, None, None, None, None, None], (
+                                  1048576, 2097152, None, None, None, None, None, None,
+                                  None, None, None, None], (
         "domain 1 values")
     assert (d1["name"], d1["stats_source"]) == ("web1", "memory"), "domain 1 name, source"
     assert doms[1]["name"] == 'q"b\\s\nn\tt\x1b[31m\x00z\ufffd\u00e9\u009b\u2028end', (

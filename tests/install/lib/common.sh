@@ -76,6 +76,76 @@ need_busybox() {
 	command -v busybox > /dev/null || need_pkgs busybox-static
 }
 
+# --- for the init script tests (initscript.sh, balancer-init.sh) ----------
+# They set PIDF, the pidfile of the program under test, and leave an
+# init script's output and exit status in $out and $rc.
+
+# The pid in $PIDF ("" when none).
+pidfile_pid() {
+	p=
+	if [ -r "$PIDF" ]; then
+		read -r p < "$PIDF"
+	fi
+	echo "$p"
+}
+
+# Alive and not a zombie (a daemon's orphan may wait here for a parent
+# that never reaps it).
+alive() {
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
+		[ "$(sed -n 's/^.*) \(.\).*$/\1/p' "/proc/$1/stat")" != Z ]
+}
+
+dead() {
+	! alive "$1"
+}
+
+# The live processes started with "--pidfile $PIDF": the test's own.
+pids_using_pidfile() {
+	for d in /proc/[0-9]*; do
+		[ -r "$d/cmdline" ] || continue
+		if tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q -- "--pidfile $PIDF"; then
+			alive "${d#/proc/}" && echo "${d#/proc/}"
+		fi
+	done
+}
+
+# On the way out, however the test leaves: stop its daemons (by process
+# id), then remove the scratch tree.
+stop_ours() {
+	for p in $(pids_using_pidfile); do
+		kill -TERM "$p" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+
+# run_init PREFIX PROGRAM ACTION...: the init script $INIT under
+# $SHELL_UNDER_TEST ("sh", "dash", "busybox sh"), pointed at the test's
+# files by its environment (PREFIX_ROOT=$R, PREFIX_BIN=PROGRAM,
+# PREFIX_CONFIG=$CONF, PREFIX_PIDFILE=$PIDF), no xenstored; sets $out
+# (stdout and stderr) and $rc.
+# shellcheck disable=SC2086 # SHELL_UNDER_TEST is a command with arguments
+run_init() {
+	pfx=$1
+	prog=$2
+	shift 2
+	out=$(env "${pfx}_ROOT=$R" "${pfx}_BIN=$prog" "${pfx}_CONFIG=$CONF" \
+		"${pfx}_PIDFILE=$PIDF" XENSTORED_PATH="$tmp/no-xenstored" \
+		timeout 120 ${SHELL_UNDER_TEST:-sh} "$INIT" "$@" 2>&1 < /dev/null)
+	rc=$?
+}
+
+# expect_rc DESCRIPTION WANTED_RC: one result from the last init script run.
+# shellcheck disable=SC2154 # rc and out: set by the caller's initd
+expect_rc() {
+	if [ "$rc" -eq "$2" ]; then
+		ok "$1 (exit $rc)"
+	else
+		not_ok "$1: exit $rc, wanted $2"
+		show "$out"
+	fi
+}
+
 # Exit status for the end of a test script.
 finish() {
 	[ "$n_fail" -eq 0 ]

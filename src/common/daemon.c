@@ -6,7 +6,10 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "log.h"
 
 struct pidfh *
 daemon_pidfile_lock(const char *path, pid_t *other)
@@ -64,4 +67,61 @@ daemon_signal_read(int fd)
 	if (n != (ssize_t)sizeof(si))
 		return 0;
 	return (int)si.ssi_signo;
+}
+
+int
+daemon_start(const char *pidfile, bool foreground, int verbose, struct pidfh **pfh)
+{
+	*pfh = NULL;
+	if (pidfile != NULL) {
+		pid_t other;
+
+		*pfh = daemon_pidfile_lock(pidfile, &other);
+		if (*pfh == NULL) {
+			if (other > 0)
+				log_errx("already running as pid %d (%s)", (int)other, pidfile);
+			else
+				log_errx("%s: %s", pidfile, strerror(errno));
+			return -1;
+		}
+	}
+	if (!foreground) {
+		if (daemon(0, 0) != 0) {
+			log_errx("daemon: %s", strerror(errno));
+			daemon_pidfile_remove(*pfh);
+			*pfh = NULL;
+			return -1;
+		}
+		log_init(false, verbose);
+	}
+	daemon_pidfile_write(*pfh);
+	return 0;
+}
+
+bool
+daemon_option(int c, const char *arg, struct daemon_options *o, const char *program,
+	      const char *version, void (*usage)(FILE *fp))
+{
+	switch (c) {
+	case 'f':
+		o->config = arg;
+		return true;
+	case 'd':
+		o->foreground = true;
+		return true;
+	case 'n':
+		o->check_config = true;
+		return true;
+	case 'v':
+		o->verbose++;
+		return true;
+	case 'V':
+		printf("%s %s\n", program, version);
+		exit(0);
+	case 'h':
+		usage(stdout);
+		exit(0);
+	default:
+		return false;
+	}
 }
