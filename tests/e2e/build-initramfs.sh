@@ -261,6 +261,13 @@ if [ -x "$BUILD/xenballoon-monitor" ]; then
 else
 	say "dom0: $BUILD/xenballoon-monitor not built: dom0 runs without the monitor"
 fi
+cp "$HERE/balancer.sh" "$D/e2e/balancer.sh"
+if [ -x "$BUILD/xenballoon-balancer" ]; then
+	copy_bin "$D" "$BUILD/xenballoon-balancer" usr/sbin/xenballoon-balancer
+	say "dom0: $BUILD/xenballoon-balancer included"
+else
+	say "dom0: $BUILD/xenballoon-balancer not built: the balancer scenarios fail saying so"
+fi
 cpio_of "$D" "$E2E/dom0.cpio"
 
 say "ready: $(du -h "$E2E/dom0.cpio" | cut -f1) dom0 initramfs, $(du -h "$E2E/guest.cpio" | cut -f1) guest initramfs, kernel $KVER"

@@ -2,8 +2,10 @@
 # /init of dom0 in the e2e machine (Xen 4.17 under QEMU TCG).
 #
 # Brings up the Xen control plane (driver modules, xenfs, xenstored,
-# xen-init-dom0, xenconsoled), runs /e2e/scenarios.sh or /e2e/demo.sh
-# (dom0 command line: e2e_mode=test|demo), prints the files the host keeps
+# xen-init-dom0, xenconsoled), runs /e2e/scenarios.sh, guests.sh and
+# balancer.sh, or demo.sh, or a bench (dom0 command line:
+# e2e_mode=test|demo|bench-policy|bench-host, e2e_only=guests|balancer),
+# prints the files the host keeps
 # between "E2E-BEGIN name" / "E2E-END name" lines, and powers the machine
 # off, which ends QEMU. Every line the host parses starts with "E2E ".
 # A watchdog powers off after e2e_watchdog seconds (default 300) whatever
@@ -93,9 +95,17 @@ echo "E2E XEN-UP $(cut -d' ' -f1 /proc/uptime)"
 case $mode in
 demo) sh /e2e/demo.sh ;;
 bench-policy) sh /e2e/bench-policy.sh ;;
+bench-host) sh /e2e/bench-host.sh ;;
 *)
-	[ "$only" = guests ] || sh /e2e/scenarios.sh
-	sh /e2e/guests.sh
+	case $only in
+	guests) sh /e2e/guests.sh ;;
+	balancer) sh /e2e/balancer.sh ;;
+	*)
+		sh /e2e/scenarios.sh
+		sh /e2e/guests.sh
+		sh /e2e/balancer.sh
+		;;
+	esac
 	;;
 esac
 finish

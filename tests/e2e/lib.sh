@@ -141,6 +141,7 @@ destroy_guest() {
 }
 
 # start_guest EXTRA_KERNEL_ARGS: create the guest and wait for its init.
+# GUEST_MEM (its memory at boot, default MAXMB, its maximum),
 # GUEST_RAMDISK (default /e2e/guest.cpio), GUEST_CREATE_S (the bound on
 # xl create, default 60) and GUEST_READY_S (the wait for its init, default
 # 90) may be set for another kind of guest.
@@ -152,7 +153,7 @@ type = "pv"
 kernel = "/e2e/vmlinux"
 ramdisk = "${GUEST_RAMDISK:-/e2e/guest.cpio}"
 extra = "console=hvc0 rdinit=/init loglevel=4 $1"
-memory = $MAXMB
+memory = ${GUEST_MEM:-$MAXMB}
 maxmem = $MAXMB
 vcpus = 1
 on_poweroff = "destroy"

@@ -7,8 +7,8 @@
 # boot, default 1500), E2E_BOOT_TIMEOUT (seconds until dom0's userspace,
 # default 75; one retry), QEMU (default qemu-system-x86_64), E2E_CPU
 # (QEMU's -cpu, default max,-smap,-xsave), E2E_ONLY (guests: only the
-# init-system guests of guests.sh).
-# bench-policy mode (make bench-policy): E2E_MEM (QEMU's -m, default 2048),
+# init-system guests of guests.sh; balancer: only balancer.sh's).
+# bench-policy and bench-host modes (make bench-policy, make bench-host): E2E_MEM (QEMU's -m, default 2048),
 # E2E_DOM0_CPIO (default $BUILD/e2e/dom0.cpio), E2E_DOM0_ARGS (more of
 # dom0's command line).
 #
@@ -39,12 +39,15 @@ SCENARIOS="directed publish selfballoon demand override pressure cache"
 GUEST_SCENARIOS="systemd-dom0 sysv-start sysv-reload sysv-stop systemd-enable
 systemd-balloon systemd-reload systemd-status systemd-restart systemd-watchdog
 systemd-journal systemd-security systemd-stop"
-# E2E_ONLY=guests runs those alone (the init systems, without the above).
-if [ "${E2E_ONLY:-}" = guests ]; then
-	SCENARIOS=$GUEST_SCENARIOS
-else
-	SCENARIOS="$SCENARIOS $GUEST_SCENARIOS"
-fi
+# balancer.sh: xenballoon-balancer in dom0 with three guests.
+BALANCER_SCENARIOS="balancer-idle balancer-burst balancer-weights balancer-frozen
+balancer-free balancer-restart"
+# E2E_ONLY=guests or balancer runs those alone.
+case ${E2E_ONLY:-} in
+guests) SCENARIOS=$GUEST_SCENARIOS ;;
+balancer) SCENARIOS=$BALANCER_SCENARIOS ;;
+*) SCENARIOS="$SCENARIOS $GUEST_SCENARIOS $BALANCER_SCENARIOS" ;;
+esac
 # -cpu max crashes dom0 under TCG (a page fault in Xen's bounce frame):
 # no SMAP. With XSAVE (and so AVX) the PV guest's processes crash now and
 # then under TCG (segfaults and general protection faults in libc, ld.so,
@@ -52,7 +55,7 @@ fi
 # no XSAVE either.
 CPU=${E2E_CPU:-max,-smap,-xsave}
 
-case $MODE in test | demo | bench-policy) ;; *) echo "usage: run.sh [test|demo|bench-policy]" >&2; exit 2 ;; esac
+case $MODE in test | demo | bench-policy | bench-host) ;; *) echo "usage: run.sh [test|demo|bench-policy|bench-host]" >&2; exit 2 ;; esac
 MEM=${E2E_MEM:-2048}
 DOM0_CPIO=${E2E_DOM0_CPIO:-$E2E/dom0.cpio}
 for f in xen.elf vmlinuz dom0.cpio; do
@@ -88,7 +91,7 @@ if [ "$MODE" = demo ]; then
 	dom0_args="console=hvc0 rdinit=/init quiet e2e_mode=demo e2e_watchdog=$wd"
 else
 	dom0_args="console=hvc0 rdinit=/init e2e_mode=$MODE e2e_watchdog=$wd ${E2E_DOM0_ARGS:-}"
-	[ "${E2E_ONLY:-}" = guests ] && dom0_args="$dom0_args e2e_only=guests"
+	[ -n "${E2E_ONLY:-}" ] && dom0_args="$dom0_args e2e_only=$E2E_ONLY"
 fi
 
 T_RUN=$(now)
