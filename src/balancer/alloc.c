@@ -69,6 +69,7 @@ static void
 sanitize(struct alloc_guest *x)
 {
 	x->cur_kb = clamp_kb(x->cur_kb);
+	x->extra_kb = MIN(x->extra_kb, x->cur_kb);
 	x->target_kb = clamp_kb(x->target_kb);
 	x->goal_kb = clamp_kb(x->goal_kb);
 	x->max_kb = clamp_kb(x->max_kb);
@@ -191,6 +192,7 @@ alloc_run(const struct alloc_host *h, struct alloc_guest *g, size_t n,
 	  struct alloc_result *r)
 {
 	uint64_t held = 0, frozen_extra = 0, inflight = 0, want_more = 0, budget;
+	bool host_short;
 	uint64_t free_kb = clamp_kb(h->free_kb), keep_kb = clamp_kb(h->keep_free_kb);
 
 	*r = (struct alloc_result){ 0 };
@@ -201,7 +203,9 @@ alloc_run(const struct alloc_host *h, struct alloc_guest *g, size_t n,
 			frozen_extra += sub0(g[i].target_kb, g[i].cur_kb);
 			continue;
 		}
-		held += g[i].cur_kb;
+		/* What no target directs is not in the pool: with it, the
+		 * host would end short of what it keeps free by that much. */
+		held += sub0(g[i].cur_kb, g[i].extra_kb);
 		r->want_kb += g[i].want_kb;
 		inflight += sub0(g[i].target_kb, g[i].cur_kb);
 		r->can_free_kb += sub0(g[i].cur_kb, g[i].min_kb);
@@ -217,7 +221,9 @@ alloc_run(const struct alloc_host *h, struct alloc_guest *g, size_t n,
 		if (!g[i].frozen)
 			want_more += sub0(g[i].share_kb, g[i].target_kb);
 
-	/* Shrinks, at once. Small ones only when growth is starved. */
+	/* Shrinks, at once. Small ones only when growth is starved, or the
+	 * host has less free than it must keep (a --free waits on them). */
+	host_short = free_kb < keep_kb + frozen_extra;
 	for (size_t i = 0; i < n; i++) {
 		struct alloc_guest *x = &g[i];
 		uint64_t less;
@@ -225,7 +231,7 @@ alloc_run(const struct alloc_host *h, struct alloc_guest *g, size_t n,
 		if (x->frozen || x->share_kb >= x->target_kb)
 			continue;
 		less = x->target_kb - x->share_kb;
-		if (less < h->deadband_kb && want_more <= budget)
+		if (less < h->deadband_kb && want_more <= budget && !host_short)
 			continue;
 		x->new_target_kb = x->share_kb;
 		x->why = x->share_kb == x->min_kb && r->floors_unmet ? ALLOC_WHY_FLOOR :

@@ -26,6 +26,9 @@
 struct alloc_guest {
 	/* Inputs. */
 	uint64_t cur_kb;       /* what the hypervisor says it holds now */
+	uint64_t extra_kb;     /* of which, settled, beyond its target: pages
+				* the hypervisor counts and its balloon does not
+				* manage, which no target gives back */
 	uint64_t target_kb;    /* memory/target now */
 	bool have_goal;
 	uint64_t goal_kb;      /* what the guest asks for (untrusted) */

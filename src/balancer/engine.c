@@ -77,6 +77,7 @@ struct dom {
 
 	/* The allocation's view of it (published). */
 	uint64_t min_kb, max_kb, want_kb, share_kb;
+	uint64_t extra_kb;          /* held beyond its target when settled (settle_extra) */
 	unsigned weight;
 	char view[256];
 	bool view_written;
@@ -594,6 +595,21 @@ held_kb(const struct dom *d)
 	return d->cur_kb > vram ? d->cur_kb - vram : 0;
 }
 
+/* What the hypervisor counts for a settled guest beyond its target (a
+ * few pages its balloon does not manage): learnt whenever it sits within
+ * SLACK_KB of its target, kept while it moves. The pool leaves it out,
+ * so the host really keeps its reserve (or a --free) free. */
+static void
+settle_extra(struct dom *d)
+{
+	uint64_t held = held_kb(d), target = d->g.val[GK_TARGET];
+
+	if (!d->g.have[GK_TARGET])
+		return;
+	if (held <= target + SLACK_KB(target) && held + SLACK_KB(target) >= target)
+		d->extra_kb = held > target ? held - target : 0;
+}
+
 static int
 refresh_host(struct engine *e)
 {
@@ -891,8 +907,10 @@ decide(struct engine *e)
 		bounds(e, d);
 		a = &e->ag[n];
 		e->agid[n++] = d->g.domid;
+		settle_extra(d);
 		*a = (struct alloc_guest){
 			.cur_kb = held_kb(d),
+			.extra_kb = d->extra_kb,
 			.target_kb = d->g.val[GK_TARGET],
 			.have_goal = d->g.have[GK_GOAL],
 			.goal_kb = d->g.val[GK_GOAL],

@@ -7,8 +7,9 @@
 # its goal and a heartbeat), and the balancer in dom0 (through libxl, as
 # xl mem-set). In order:
 #
-#   balancer-idle     idle guests come down to their goals, the host's
-#                     free memory rises
+#   balancer-idle     the balancer started with the guests at their boot
+#                     size: the idle guests come down to their goals, the
+#                     host's free memory rises
 #   balancer-burst    the surplus shared out (SURPLUS=share, by a reload)
 #                     so the host sits at its reserve; a 240 MB load in
 #                     one guest is met from the others: its target grows
@@ -74,16 +75,15 @@ if ! command -v xenballoon-balancer > /dev/null 2>&1; then
 fi
 mkdir -p /var/run/xen /var/lib/xen
 bconf keep
-bstart
 
 # The guests: directed, the pressure goal; the floor from the guest's size.
+# The balancer starts once they are up, at their boot size.
 ids=""
 MAXMB=512 GUEST_MEM=256
 for g in e2eb1 e2eb2 e2eb3; do
 	GUEST=$g
 	if ! start_guest "xb_SELF=false xb_INTERVAL=1 xb_GOAL=pressure xb_MAXMEMFILE=/run/xenballoon-maxmem"; then
 		for s in $NAMES; do fail "$s" "guest $g did not start"; done
-		kill "$BPID" 2>/dev/null
 		stop_guests
 		exit 0
 	fi
@@ -96,6 +96,7 @@ D1=$1 D2=$2 D3=$3
 # --- idle: down to their goals, the host's free memory rises -------------------
 why=""
 f0=$(free_mb)
+bstart
 t0=$(now)
 settled() {
 	for d in $D1 $D2 $D3; do
