@@ -4,8 +4,9 @@
 # dom0 archives):
 #   OUT_DIR/hostbench            bench/host/hostbench.c (libxl, libxenstore:
 #                                dom0 has them, for xl)
-#   OUT_DIR/bench-host-dom0.cpio bench-policy's dom0 archive plus hostbench
-#                                and /e2e/bench-host.sh
+#   OUT_DIR/bench-host-dom0.cpio bench-policy's dom0 archive plus hostbench,
+#                                /e2e/bench-host.sh and the balancer's
+#                                shipped configuration
 set -eu
 
 BP=${1:-build/bench-policy}
@@ -26,6 +27,8 @@ mkdir -p "$STAGE/usr/bin" "$STAGE/e2e"
 	$(pkg-config --libs xenlight xenstore xentoollog) || die "cannot build hostbench (libxen-dev)"
 cp "$OUT/hostbench" "$STAGE/usr/bin/hostbench"
 cp "$HERE/dom0-bench.sh" "$STAGE/e2e/bench-host.sh"
+mkdir -p "$STAGE/etc/sysconfig"
+cp "$HERE/../../conf/xenballoon-balancer.conf" "$STAGE/etc/sysconfig/xenballoon-balancer.conf"
 chmod 755 "$STAGE/usr/bin/hostbench" "$STAGE/e2e/bench-host.sh"
 (cd "$STAGE" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$OUT/add.cpio"
 cat "$BP/bench-dom0.cpio" "$OUT/add.cpio" > "$OUT/bench-host-dom0.cpio.tmp"

@@ -9,10 +9,12 @@
 # 768 MB (together far more than the host has), one vCPU, the bench
 # guest's /bench-init (bench/policy/guest-init.sh, trace "host"). When
 # all three are up, dom0 starts them together (data/bench/go) and each
-# runs `polbench host OFFSET 300 250`: a 300 MB working set from
-# 5 s + OFFSET, a 250 MB burst at 40 s + OFFSET, everything given back
+# runs `polbench host OFFSET 320 240`: a 320 MB working set from
+# 5 s + OFFSET, a 240 MB burst at 40 s + OFFSET, everything given back
 # by 170 s, quiet until 200 s; the offsets are 0, 40 and 80 s, so the
-# third burst comes while all three hold their working sets.
+# third burst comes while all three hold their working sets, and the
+# guests then want more than the host has. 512 MB of zram swap each, so
+# a static guest (470 MB) holds its peak by swapping rather than OOM.
 #
 # The rows:
 #   static    no daemon: each guest keeps its bh_mem MB
@@ -21,7 +23,7 @@
 #   qubes     each guest's xenballoond directed (publishing its use), and
 #             in dom0 `hostbench qubes`, a Qubes-like controller
 #   balancer  each guest's xenballoond directed, and in dom0
-#             xenballoon-balancer (its defaults)
+#             xenballoon-balancer with its shipped configuration
 # dom0 samples the host every 250 ms (`hostbench sample`: free memory,
 # each guest's allocation and target). Printed as they end, between
 # "E2E-BEGIN bh-RUN-ROW-I" (guest I's console) or "bhhost-RUN-ROW"
@@ -74,7 +76,7 @@ name = "$name"
 type = "pv"
 kernel = "/e2e/vmlinux"
 ramdisk = "/e2e/bench-guest.cpio"
-extra = "console=hvc0 rdinit=/bench-init loglevel=4 bp_policy=$pol bp_run=$r bp_period=$period bp_trace=host bh_offset=$((i * 40)) $args"
+extra = "console=hvc0 rdinit=/bench-init loglevel=4 bp_policy=$pol bp_run=$r bp_period=$period bp_trace=host bh_offset=$((i * 40)) bp_zram_mb=512 $args"
 memory = $mem
 maxmem = 768
 vcpus = 1
@@ -117,7 +119,7 @@ EOF
 			cpid=$!
 			;;
 		balancer)
-			xenballoon-balancer -d -v > /tmp/e2e/bhctl.log 2>&1 &
+			xenballoon-balancer -d -v -f /etc/sysconfig/xenballoon-balancer.conf > /tmp/e2e/bhctl.log 2>&1 &
 			cpid=$!
 			;;
 		esac

@@ -12,7 +12,7 @@
 #             guest was booted psi=0, so it has no PSI)
 # Traces: anon, polbench's trace (memory of its own); disk, diskserve's
 # service over the disk dom0 gave it as xvda (bp_hot_mb, bp_reads);
-# host, `polbench host bh_offset 300 250`, one guest of make bench-host's
+# host, `polbench host bh_offset 320 240`, one guest of make bench-host's
 # three, started when dom0 writes data/bench/go (bench/host/dom0-bench.sh).
 # The guest sets up 256 MB of zram swap, starts the policy, samples its
 # memory state while polbench runs the workload trace, then prints
@@ -31,7 +31,7 @@ dmesg -n 7
 
 xsw() { xenstore-write "$@" 2>/dev/null; }
 
-policy=static run=0 period=250 trace=anon hot_mb=154 reads=32000 offset=0
+policy=static run=0 period=250 trace=anon hot_mb=154 reads=32000 offset=0 zram_mb=256
 CFG=/etc/xenballoon.conf
 : > "$CFG"
 # shellcheck disable=SC2013 # the kernel's command line is words
@@ -44,6 +44,7 @@ for tok in $(cat /proc/cmdline); do
 	bp_hot_mb=*) hot_mb=${tok#bp_hot_mb=} ;;
 	bp_reads=*) reads=${tok#bp_reads=} ;;
 	bh_offset=*) offset=${tok#bh_offset=} ;;
+	bp_zram_mb=*) zram_mb=${tok#bp_zram_mb=} ;;
 	xb_*=*)
 		k=${tok%%=*}
 		echo "XENBALLOON_${k#xb_}=${tok#*=}" >> "$CFG"
@@ -58,9 +59,9 @@ finish() {
 	while :; do sleep 60; done
 }
 
-# 256 MB of compressed swap, from the kernel's own modules.
+# Compressed swap (256 MB, or bp_zram_mb), from the kernel's own modules.
 if ! { insmod /lib/modules/zsmalloc.ko && insmod /lib/modules/zram.ko &&
-	echo 256M > /sys/block/zram0/disksize && mkswap /dev/zram0 > /dev/null &&
+	echo "${zram_mb}M" > /sys/block/zram0/disksize && mkswap /dev/zram0 > /dev/null &&
 	swapon /dev/zram0; }; then
 	finish "error zram swap could not be set up"
 fi
@@ -138,7 +139,7 @@ fi
 xsw data/bench/phase trace
 cpu_mark start
 if [ "$trace" = host ]; then
-	polbench host "$offset" 300 250 > /run/phases.txt 2> /run/trace.err &
+	polbench host "$offset" 320 240 > /run/phases.txt 2> /run/trace.err &
 elif [ "$trace" = disk ]; then
 	# A service: its hot data (a fifth of static-max) read once, served
 	# from the cache with a heap of its own, two lulls of 30 s, then
