@@ -470,9 +470,9 @@ static void idle_until(const char *name, long long t_end)
  * burst. A working set of RAMP_MB (16 MB/s, read as the anonymous
  * trace's is) from 5 s + offset until 170 s; a burst of BURST_MB as fast
  * as the guest can fill it at 40 s + offset, held 10 s; the working set
- * given back at 170 s; quiet until 200 s. */
+ * given back at 160 s; quiet until 200 s. */
 #define HOST_BURST_AT_S 40
-#define HOST_RAMP_END_S 170
+#define HOST_RAMP_END_S 160
 #define HOST_END_S 200
 
 static int cmd_host(long offset_s, unsigned long ramp_mb, unsigned long burst_mb)
