@@ -229,7 +229,7 @@ def main():
             lines.append("  - burst response p50 %d ms, max %d ms (<= 1000 / 2000): %s" % (
                 p50, resp[-1], verdict(p50 <= 1000 and resp[-1] <= 2000)))
     lines.append("")
-    lines.append("Phase x: the guest's ramp (280 MB at 16 MB/s) and burst (240 MB as fast as it "
+    lines.append("Phase x: the guest's ramp (260 MB at 16 MB/s) and burst (240 MB as fast as it "
                  "can) over the same guest's in the static row of the run. PSI: each guest's "
                  "/proc/pressure/memory over its trace. Burst response: from the guest's first "
                  "sample where its use rose by more than 1 MB in the burst to the first where its "

@@ -9,7 +9,7 @@
 # 768 MB (together far more than the host has), one vCPU, the bench
 # guest's /bench-init (bench/policy/guest-init.sh, trace "host"). When
 # all three are up, dom0 starts them together (data/bench/go) and each
-# runs `polbench host OFFSET 280 240`: a 280 MB working set from
+# runs `polbench host OFFSET 260 240`: a 260 MB working set from
 # 5 s + OFFSET, a 240 MB burst at 40 s + OFFSET, everything given back
 # at 160 s, quiet until 200 s; the offsets are 0, 40 and 80 s, so the
 # third burst comes while all three hold their working sets: the guests

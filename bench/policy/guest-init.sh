@@ -12,7 +12,7 @@
 #             guest was booted psi=0, so it has no PSI)
 # Traces: anon, polbench's trace (memory of its own); disk, diskserve's
 # service over the disk dom0 gave it as xvda (bp_hot_mb, bp_reads);
-# host, `polbench host bh_offset 280 240`, one guest of make bench-host's
+# host, `polbench host bh_offset 260 240`, one guest of make bench-host's
 # three, started when dom0 writes data/bench/go (bench/host/dom0-bench.sh).
 # The guest sets up 256 MB of zram swap, starts the policy, samples its
 # memory state while polbench runs the workload trace, then prints
@@ -139,7 +139,7 @@ fi
 xsw data/bench/phase trace
 cpu_mark start
 if [ "$trace" = host ]; then
-	polbench host "$offset" 280 240 > /run/phases.txt 2> /run/trace.err &
+	polbench host "$offset" 260 240 > /run/phases.txt 2> /run/trace.err &
 elif [ "$trace" = disk ]; then
 	# A service: its hot data (a fifth of static-max) read once, served
 	# from the cache with a heap of its own, two lulls of 30 s, then
