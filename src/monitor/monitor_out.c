@@ -355,7 +355,8 @@ struct tcol {
 /* The first two columns are in different units: MemTotal, the guest's
  * own figure, and the balloon's target, which also counts the pages the
  * kernel keeps for itself (tens of MB more in a settled guest). Their
- * labels say so rather than the seed's look-alike mem-kb and tgt-kb. */
+ * labels say so, rather than the look-alike mem-kb and tgt-kb of Xen
+ * 3.4's xenballoon-monitor. */
 static const struct tcol table_cols[] = {
 	{ " memtotal", 8, MF_MEMTOTAL },
 	{ " balloon", 8, MF_SELFTARGET },
