@@ -5,7 +5,8 @@
 # make that ran the suites (with -k, so every suite ran): a suite that
 # stopped before writing its result (a build error, a crash) shows only
 # there. The last line is always "check: N passed, M failed", with the
-# failing suites named; the exit status is 0 only when nothing failed.
+# failing suites named (and above it any NAME.failures lines a suite left);
+# the exit status is 0 only when nothing failed.
 set -eu
 dir=$1
 status=${2:-0}
@@ -32,6 +33,13 @@ if [ "$tp" -eq 0 ] && [ -z "$bad" ]; then
 	bad=", no suite ran"
 fi
 if [ -n "$bad" ]; then
+	# A suite may leave its failing lines in NAME.failures: shown last, so
+	# the tail of a long log names what failed.
+	for f in "$dir"/*.failures; do
+		[ -s "$f" ] || continue
+		echo "  $(basename "$f" .failures), what failed:"
+		cut -c1-600 "$f" | sed 's/^/    /'
+	done
 	echo "check: $tp passed, $tf failed (${bad#, })"
 	exit 1
 fi

@@ -101,6 +101,10 @@ class Tally:
             os.makedirs(os.path.dirname(os.path.abspath(result)), exist_ok=True)
             with open(result, "w") as f:
                 f.write("%d %d\n" % (passed, failed))
+            # The failing cases by name, for scripts/summary.sh's last lines.
+            with open(result + ".failures", "w") as f:
+                for name in sorted(self.failed) + self.broken:
+                    f.write("FAIL %s\n" % name)
 
     def pytest_terminal_summary(self, terminalreporter):
         tr = terminalreporter

@@ -207,6 +207,9 @@ if [ "$outcome" != exited ] || ! grep -q '^E2E DONE' "$E2E/console.log"; then
 	failed=$((failed + 1))
 fi
 echo "$passed $failed" > "$RESULTS/e2e"
+# The failing lines again, for the summary at the very end of `make check`
+# (scripts/summary.sh), where a CI log's tail shows them.
+grep -E '^E2E (FAIL|RETRY) ' "$E2E/results.txt" > "$RESULTS/e2e.failures" || true
 crashes=$(grep -c -E 'segfault at|general protection fault' "$E2E/guest-console.log" 2> /dev/null)
 echo "guest_process_crashes ${crashes:-0}" >> "$E2E/timings.txt"
 
