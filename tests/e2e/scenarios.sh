@@ -426,11 +426,14 @@ echo "E2E TIME pressure $(since "$t_s")"
 # dom0 gives the guest a disk that reads as a cloud volume does (1 ms a
 # read: lib.sh's disk_setup), attached while it runs; the guest's floor
 # goes down to 64 MB (so the hot data cannot live in the floor alone) and
-# the cache hold to 20 s (the default 150 s would make this minutes
+# the cache hold to 45 s (the default 150 s would make this minutes
 # longer), by a reload. diskserve then reads 128 MB of hot data once,
-# serves random reads over it with a heap of its own, pauses 8 s (a lull,
-# shorter than the hold), serves again, and leaves the data cold for
-# 110 s. Asserted: the second serve re-reads at most 10 % of the hot data
+# serves random reads over it with a heap of its own, pauses 8 s (a lull),
+# serves again, and leaves the data cold for 140 s. The hold counts from
+# the data's last sign of use, and a read that hits the cache shows none
+# (only a page read back does): from the start of the load to the end of
+# the second serve must fit in the hold (27 s under a busy TCG host; with
+# a 20 s hold the release began inside the second serve and it stalled). Asserted: the second serve re-reads at most 10 % of the hot data
 # from disk, PSI full stall (the published totals) stays under 0.5 % of
 # the run, no OOM kill, and once cold the balloon gives back at least
 # three quarters of the hot data from its peak.
@@ -447,7 +450,7 @@ elif ! gcmd 30 'insmod /lib/modules/xen-blkfront.ko; i=0; while [ ! -b /dev/xvda
 	why="$why no /dev/xvda in the guest: rc=$RC $OUT;"
 fi
 # shellcheck disable=SC2016 # expanded in the guest
-if [ -z "$why" ] && ! gcmd 15 'sed -i s/^XENBALLOON_MINMEM=.*/XENBALLOON_MINMEM=64/ /etc/xenballoon.conf && echo XENBALLOON_CACHE_HOLD=20 >> /etc/xenballoon.conf && kill -HUP $(cat /run/xenballoond.pid) && grep -c -e MINMEM=64 -e CACHE_HOLD=20 /etc/xenballoon.conf'; then
+if [ -z "$why" ] && ! gcmd 15 'sed -i s/^XENBALLOON_MINMEM=.*/XENBALLOON_MINMEM=64/ /etc/xenballoon.conf && echo XENBALLOON_CACHE_HOLD=45 >> /etc/xenballoon.conf && kill -HUP $(cat /run/xenballoond.pid) && grep -c -e MINMEM=64 -e CACHE_HOLD=45 /etc/xenballoon.conf'; then
 	why="$why the guest did not run the reload command: $OUT;"
 elif [ -z "$why" ] && [ "$OUT" != 2 ]; then
 	why="$why reload command: rc=$RC $OUT;"
@@ -458,15 +461,15 @@ if [ -z "$why" ]; then
 	peak=$P_TGT peak_mt=$P_MT
 	t0=$(now)
 	# In the background in the guest; it says when it is done.
-	gcmd 15 "(diskserve /dev/xvda $HOTMB 3000 16 idle:8 load heap serve:serve1 idle:8:lull serve:serve2 idle:110:cold; echo rc=\$? > /tmp/ds.rc; xenstore-write data/e2e/ds done) > /tmp/ds.out 2>&1 &"
+	gcmd 15 "(diskserve /dev/xvda $HOTMB 3000 16 idle:8 load heap serve:serve1 idle:8:lull serve:serve2 idle:140:cold; echo rc=\$? > /tmp/ds.rc; xenstore-write data/e2e/ds done) > /tmp/ds.out 2>&1 &"
 	on_sample() {
 		[ "$P_TGT" -gt "$peak" ] && peak=$P_TGT
 		[ "$P_MT" -gt "$peak_mt" ] && peak_mt=$P_MT
 	}
 	ds=""
 	while [ "$ds" != "done" ]; do
-		if awk -v e="$(since "$t0")" -v m="$(allow 240)" 'BEGIN { exit !(e > m) }'; then
-			why="$why diskserve not done within $(allow 240) s;"
+		if awk -v e="$(since "$t0")" -v m="$(allow 300)" 'BEGIN { exit !(e > m) }'; then
+			why="$why diskserve not done within $(allow 300) s;"
 			break
 		fi
 		snap cache
