@@ -433,8 +433,9 @@ echo "E2E TIME pressure $(since "$t_s")"
 # the data's last sign of use, and a read that hits the cache shows none
 # (only a page read back does): from the start of the load to the end of
 # the second serve must fit in the hold (27 s under a busy TCG host; with
-# a 20 s hold the release began inside the second serve and it stalled). Asserted: the second serve re-reads at most 10 % of the hot data
-# from disk, PSI full stall (the published totals) stays under 0.5 % of
+# a 20 s hold the release began inside the second serve and it stalled).
+# Asserted: the second serve re-reads at most 10 % of the hot data from
+# disk, PSI full stall (the published totals) stays under 0.5 % of
 # the run, no OOM kill, and once cold the balloon gives back at least
 # three quarters of the hot data from its peak.
 t_s=$(now)
