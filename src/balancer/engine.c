@@ -1146,7 +1146,11 @@ engine_free_now(struct engine *e, uint64_t free_kb, uint64_t timeout_ms, uint64_
 		*can_free_kb = e->last.can_free_kb;
 		if (e->free_kb >= free_kb)
 			return 0;
-		if (e->last.can_free_kb < free_kb) {
+		/* A guest counts as managed from its first heartbeat seen
+		 * after the start: until one period has passed, what cannot
+		 * be freed yet may be soon. */
+		if (e->last.can_free_kb < free_kb &&
+		    now_ms() - start > (uint64_t)e->cfg.heartbeat_s * 1000) {
 			snprintf(why, whylen, "can free at most %" PRIu64 " MB: the managed guests "
 			    "(%u) would be at their minimum", e->last.can_free_kb / 1024,
 			    e->nstate[GS_MANAGED]);

@@ -193,7 +193,11 @@ guest_take(struct guest *g, enum gkey k, const char *v, size_t len, uint64_t now
 	if (xsval_parse_u64(v, len, min, max, &x, why) != 0)
 		return -1;
 	if (k == GK_HEARTBEAT) {
-		guest_heartbeat(g, now);
+		/* Only a count that moved since the last read is a beat: the
+		 * first read of a balancer that just started may find the
+		 * count of a daemon that stopped long ago. */
+		if (had && old != x)
+			guest_heartbeat(g, now);
 		g->have[k] = true;
 		g->val[k] = x;
 		return 0;

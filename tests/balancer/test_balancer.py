@@ -458,19 +458,28 @@ def test_xenstored_restart_loses_nothing(host, slow):
 def test_balancer_restart_rebuilds_state(host, slow):
     """Killed and started again, the balancer finds the same targets
     right (everything is in xenstore and the hypervisor) and writes
-    none of them again."""
+    none of them again. A guest whose daemon stopped while no balancer
+    ran is stale from the start: the heartbeat count it left is no
+    heartbeat, so its target is never moved."""
     host.guests.add(1, 1024)
     host.guests.add(2, 1024)
+    host.guests.add(3, 1024)
     b = host.balancer()
     host.goal(1, 1300)
     host.goal(2, 1100)
-    assert wait_for(lambda: settled(host, 1, 1300, 0) and settled(host, 2, 1100, 0), 5 * slow)
+    assert wait_for(lambda: settled(host, 1, 1300, 0) and settled(host, 2, 1100, 0)
+                    and host.target(3) == 1024 * MB, 5 * slow)
     b.kill()
+    host.guests.get(3).heartbeat = False
+    time.sleep(0.5 * slow)
+    host.goal(3, 1500)
     before = host.hv.set_calls()
     b2 = host.balancer(name="bal2")
     assert wait_for(lambda: host.state(1) == "managed" and host.state(2) == "managed", 5 * slow)
     time.sleep(1.0 * slow)
     assert host.hv.set_calls() == before, b2.logtext()
+    assert host.state(3) == "stale", b2.logtext()
+    assert host.target(3) == 1024 * MB, b2.logtext()
     host.goal(2, 1200)
     assert wait_for(lambda: host.target(2) == 1200 * MB, 3 * slow)
 
