@@ -407,6 +407,43 @@ def work_field(work, key):
     return None
 
 
+COST_KEYS = ("usr_ms", "sys_ms", "minflt", "majflt", "ivcsw", "guest_busy_ms",
+             "guest_iowait_ms", "guest_steal_ms")
+
+
+def cost_table(a, res, policies):
+    """Where each serve's time went: the service's own CPU, the rest of
+    the guest's (the daemon, the balloon driver, kswapd, the sampler),
+    waiting for the disk, and the vCPU's time taken by the hypervisor."""
+    hdr = ["run", "policy", "serve", "wall s", "service CPU s (user + sys)", "minor faults",
+           "preempted", "rest of the guest CPU s", "iowait s", "steal s"]
+    rows = []
+    for r in range(1, a.runs + 1):
+        for p in policies:
+            kind, m = res[(r, p)]
+            if kind != "ok":
+                continue
+            for n in SERVES:
+                c = m["cost"].get(n)
+                if c is None or n not in m["phase_ms"]:
+                    continue
+                own = (c["usr_ms"] or 0) + (c["sys_ms"] or 0)
+
+                def sec(v):
+                    return "-" if v is None or v < 0 else "%.2f" % (v / 1000)
+                rest = None if c["guest_busy_ms"] is None or c["guest_busy_ms"] < 0 else \
+                    max(0, c["guest_busy_ms"] - own)
+                rows.append([str(r), p, n, "%.2f" % (m["phase_ms"][n] / 1000),
+                             "%.2f (%.2f + %.2f)" % (own / 1000, (c["usr_ms"] or 0) / 1000,
+                                                     (c["sys_ms"] or 0) / 1000),
+                             str(c["minflt"]), str(c["ivcsw"]), sec(rest),
+                             sec(c["guest_iowait_ms"]), sec(c["guest_steal_ms"])])
+    if not rows:
+        return []
+    return ["Where each serve's time went (diskserve's getrusage; the guest's /proc/stat, "
+            "USER_HZ ticks; preempted: involuntary context switches):", "", md(hdr, rows), ""]
+
+
 def measure_disk(phases, samples, extra):
     """The disk trace's measures: memory held, each serve's time, what the
     disk read in each phase (diskserve's own count), stall, refaults of
@@ -429,6 +466,12 @@ def measure_disk(phases, samples, extra):
             kb = work_field(phases[n][2], "read_kb")
             m["read_mb"][n] = kb / 1024 if kb is not None and kb >= 0 else None
     m["hot_mb"] = work_field(phases["load"][2], "hot_mb") if "load" in phases else None
+    # Where each serve's time went (diskserve's getrusage and /proc/stat;
+    # absent in logs from before it printed them).
+    m["cost"] = {}
+    for n in SERVES:
+        if n in phases and work_field(phases[n][2], "usr_ms") is not None:
+            m["cost"][n] = {k: work_field(phases[n][2], k) for k in COST_KEYS}
     m["phase_mean_mb"] = phase_means(phases, samples)
     m["end_mb"] = win[-1]["current_kb"] / 1024
     # The floor in balloon units: xenballoond's floor (MemTotal side) plus
@@ -476,6 +519,7 @@ def disk_report(a, res, policies):
                          str(m["oom_kill"]), "%.1f" % m["wall_s"]])
     lines = ["## The disk trace", "", md(hdr, rows), ""]
     lines += phase_table(a, res, policies, DISK_ORDER, "the disk trace")
+    lines += cost_table(a, res, policies)
     lines.append("Targets for the pressure goal on the disk trace (each run against its own "
                  "static row):")
     for p in ("pressure", "nopsi"):

@@ -11,7 +11,11 @@
  *   P NAME START_MS END_MS read_kb=N,reads=N,...
  *
  * (CLOCK_MONOTONIC ms; read_kb: what the disk read during the phase,
- * from /sys/block/DEV/stat). PHASE is one of:
+ * from /sys/block/DEV/stat; then where the phase's time went: this
+ * process's user and system CPU ms, its minor and major faults and
+ * involuntary context switches (getrusage), and the whole guest's busy,
+ * iowait and steal ms from /proc/stat, so a slow phase says whether it
+ * worked more, waited for the disk or shared its vCPU). PHASE is one of:
  *
  *   idle:SECS[:NAME]  nothing (NAME defaults to "idle")
  *   load[:NAME]       read the first HOT_MB of DEV once, in order
@@ -35,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,6 +97,53 @@ static long long disk_read_kb(void)
 	return (long long)(sectors / 2);
 }
 
+/* What a phase cost, and the guest around it. */
+struct cost {
+	struct rusage ru;
+	long long busy_ms, iowait_ms, steal_ms; /* -1: no /proc/stat */
+};
+
+static void cost_now(struct cost *c)
+{
+	unsigned long long v[8] = { 0 };
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "r");
+
+	getrusage(RUSAGE_SELF, &c->ru);
+	c->busy_ms = c->iowait_ms = c->steal_ms = -1;
+	if (f == NULL)
+		return;
+	/* cpu  user nice system idle iowait irq softirq steal */
+	if (hz > 0 && fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+			     &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+		c->busy_ms = (long long)((v[0] + v[1] + v[2] + v[5] + v[6]) * 1000 / (unsigned long long)hz);
+		c->iowait_ms = (long long)(v[4] * 1000 / (unsigned long long)hz);
+		c->steal_ms = (long long)(v[7] * 1000 / (unsigned long long)hz);
+	}
+	fclose(f);
+}
+
+static long long tv_ms(const struct timeval *t)
+{
+	return (long long)t->tv_sec * 1000 + t->tv_usec / 1000;
+}
+
+static long long sys_delta(long long a, long long b)
+{
+	return a < 0 || b < 0 ? -1 : b - a;
+}
+
+static void cost_text(const struct cost *a, const struct cost *b, char *out, size_t len)
+{
+	snprintf(out, len, "usr_ms=%lld,sys_ms=%lld,minflt=%ld,majflt=%ld,ivcsw=%ld,"
+		 "guest_busy_ms=%lld,guest_iowait_ms=%lld,guest_steal_ms=%lld",
+		 tv_ms(&b->ru.ru_utime) - tv_ms(&a->ru.ru_utime),
+		 tv_ms(&b->ru.ru_stime) - tv_ms(&a->ru.ru_stime),
+		 b->ru.ru_minflt - a->ru.ru_minflt, b->ru.ru_majflt - a->ru.ru_majflt,
+		 b->ru.ru_nivcsw - a->ru.ru_nivcsw, sys_delta(a->busy_ms, b->busy_ms),
+		 sys_delta(a->iowait_ms, b->iowait_ms), sys_delta(a->steal_ms, b->steal_ms));
+}
+
 static unsigned long arg_ul(const char *s, const char *what)
 {
 	char *end;
@@ -133,9 +185,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("P start %lld %lld -\n", now_ms(), now_ms());
 	for (int a = 5; a < argc; a++) {
-		char spec[128], *name, *arg = NULL, work[160];
+		char spec[128], *name, *arg = NULL, work[512], used[320];
 		long long t0 = now_ms(), kb0 = disk_read_kb(), kb1;
 		unsigned long n = 0;
+		struct cost c0, c1;
+
+		cost_now(&c0);
 
 		snprintf(spec, sizeof(spec), "%s", argv[a]);
 		name = spec;
@@ -191,8 +246,10 @@ int main(int argc, char **argv)
 			}
 		}
 		kb1 = disk_read_kb();
-		snprintf(work, sizeof(work), "read_kb=%lld,ops=%lu,hot_mb=%lu,heap_mb=%lu",
-			 kb0 < 0 || kb1 < 0 ? -1 : kb1 - kb0, n, hot_mb, heap_mb);
+		cost_now(&c1);
+		cost_text(&c0, &c1, used, sizeof(used));
+		snprintf(work, sizeof(work), "read_kb=%lld,ops=%lu,hot_mb=%lu,heap_mb=%lu,%s",
+			 kb0 < 0 || kb1 < 0 ? -1 : kb1 - kb0, n, hot_mb, heap_mb, used);
 		printf("P %s %lld %lld %s\n", name, t0, now_ms(), work);
 	}
 	printf("P end %lld %lld -\n", now_ms(), now_ms());
