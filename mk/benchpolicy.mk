@@ -15,7 +15,8 @@
 #                       data lives in the page cache, over a disk with 1 ms
 #                       reads; adds the nopsi row); default both
 #   BENCH_RUNS=N        how many times the set of policies runs (default 2)
-#   BENCH_POLICIES=a,b  a subset of static,2009,kernel,qubes,pressure
+#   BENCH_POLICIES=a,b  a subset of static,2009,kernel,qubes,pressure (and
+#                       cycled, a control: bench/policy/README.md)
 #   BENCH_SAMPLE_MS=N   the guest's sampling period (default 250)
 #   BENCH_GUEST_TIMEOUT=S  seconds one guest may take (default 1800)
 

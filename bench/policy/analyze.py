@@ -24,6 +24,7 @@ NAMES = {
     "qubes": "Qubes-like (1.3 x used; bench-only controller)",
     "pressure": "pressure goal (XENBALLOON_SELF=true, the default)",
     "nopsi": "pressure goal, guest booted psi=0 (no PSI)",
+    "cycled": "static 512 MB, the balloon taken to the floor and back first (a control)",
 }
 ALLOC_PHASES = ["ramp", "burst1", "burst2", "burst3", "slab"]
 FIELDS = ["t_ms", "target_kb", "current_kb", "memtotal_kb", "memavail_kb", "committed_kb",
@@ -522,7 +523,7 @@ def disk_report(a, res, policies):
     lines += cost_table(a, res, policies)
     lines.append("Targets for the pressure goal on the disk trace (each run against its own "
                  "static row):")
-    for p in ("pressure", "nopsi"):
+    for p in [q for q in ("pressure", "nopsi") if q in policies]:
         for r in range(1, a.runs + 1):
             kind, m = res.get((r, p), ("missing", "not run"))
             if kind != "ok":
@@ -609,8 +610,9 @@ def main():
             res, notes = load_results(a, t, policies, outcomes)
             lines += anon_report(a, res, policies)
         elif t == "disk":
-            res, notes = load_results(a, t, policies + ["nopsi"], outcomes)
-            lines += disk_report(a, res, policies + ["nopsi"])
+            dp = policies + (["nopsi"] if "pressure" in policies else [])
+            res, notes = load_results(a, t, dp, outcomes)
+            lines += disk_report(a, res, dp)
         else:
             lines += ["Unknown trace %s." % t, ""]
             continue

@@ -4,7 +4,8 @@
 #
 # For each trace (bp_traces=anon+disk, default both), each run (bp_runs=N
 # on dom0's command line, default 2) and each policy (bp_policies=a+b+...,
-# default all; the disk trace adds nopsi, the default booted psi=0), one
+# default all; the disk trace adds nopsi, the default booted psi=0,
+# beside pressure; cycled, a control, is run only when named), one
 # fresh PV guest after the other: memory 512 MB, static-max 768 MB (xl
 # mem-max right after create: libxl caps a PV guest at memory + 1 MB), one
 # vCPU, /bench-init of bench/policy/guest-init.sh. A disk-trace guest gets
@@ -33,7 +34,7 @@ done
 # policy_args NAME: the guest's kernel arguments for a policy.
 policy_args() {
 	case $1 in
-	static | qubes) echo "" ;;
+	static | qubes | cycled) echo "" ;;
 	2009) echo "xb_SELF=true xb_GOAL=committed" ;;
 	kernel) echo "xb_SELF=true xb_SELF_INTERVAL=5 xb_AUTO_DOWNHYSTERESIS=8 xb_RESERVE_PERCENT=10 xb_GOAL=committed" ;;
 	pressure) echo "xb_SELF=true" ;;
@@ -70,7 +71,10 @@ for t in $traces; do
 r=1
 while [ "$r" -le "$runs" ]; do
 	plist=$policies
-	[ "$t" = disk ] && plist="$policies nopsi"
+	# The disk trace adds the pressure goal booted psi=0 beside it.
+	if [ "$t" = disk ]; then
+		case " $policies " in *" pressure "*) plist="$policies nopsi" ;; esac
+	fi
 	for p in $plist; do
 		name=bp$t$r$p
 		if ! args=$(policy_args "$p"); then

@@ -6,6 +6,10 @@
 # bp_trace=anon|disk, and the daemon's configuration as xb_KEY=VALUE
 # (written out as XENBALLOON_KEY=VALUE). Policies:
 #   static    no daemon: the guest keeps its boot memory
+#   cycled    a control, no daemon: the balloon goes down to the floor and
+#             back to the boot size before the trace, so the trace's data
+#             lands in memory the balloon handed back (as in a
+#             selfballooned guest) while the guest keeps 512 MB
 #   qubes     polbench's Qubes-like controller (a comparison rule, not
 #             xenballoond)
 #   anything else: xenballoond -d with the xb_ configuration (nopsi: the
@@ -93,6 +97,25 @@ echo "X floor_mb $floor_mb" >> /run/cpu.txt
 pid=""
 case $policy in
 static) ;;
+cycled)
+	bal=/sys/devices/system/xen_memory/xen_memory0
+	boot_kb=$(cat $bal/target_kb)
+	cur_kb=$(cat $bal/info/current_kb)
+	low_kb=$((floor_mb * 1024 + cur_kb - $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)))
+	# balloon_to KB: set the balloon's target, wait (60 s at most) for it.
+	balloon_to() {
+		echo "$1" > $bal/target_kb || finish "error cannot write $bal/target_kb"
+		i=0
+		while c=$(cat $bal/info/current_kb); [ "$c" -gt $(($1 + 1024)) ] || [ "$c" -lt $(($1 - 1024)) ]; do
+			i=$((i + 1))
+			[ "$i" -gt 240 ] && finish "error the balloon did not reach $1 kB (at $c kB)"
+			sleep 0.25
+		done
+	}
+	balloon_to "$low_kb"
+	balloon_to "$boot_kb"
+	echo "BP-INFO cycled: the balloon went $cur_kb -> $low_kb -> $(cat $bal/info/current_kb) kB"
+	;;
 qubes)
 	# The same floor as xenballoond's heuristic (from the high-water mark).
 	smax=$(xenstore-read memory/static-max 2>/dev/null)
