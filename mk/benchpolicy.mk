@@ -16,7 +16,7 @@
 #                       reads; adds the nopsi row); default both
 #   BENCH_RUNS=N        how many times the set of policies runs (default 2)
 #   BENCH_POLICIES=a,b  a subset of static,2009,kernel,qubes,pressure (and
-#                       cycled, a control: bench/policy/README.md)
+#                       cycled and nocache, controls: bench/policy/README.md)
 #   BENCH_SAMPLE_MS=N   the guest's sampling period (default 250)
 #   BENCH_GUEST_TIMEOUT=S  seconds one guest may take (default 1800)
 

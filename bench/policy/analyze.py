@@ -24,6 +24,7 @@ NAMES = {
     "qubes": "Qubes-like (1.3 x used; bench-only controller)",
     "pressure": "pressure goal (XENBALLOON_SELF=true, the default)",
     "nopsi": "pressure goal, guest booted psi=0 (no PSI)",
+    "nocache": "pressure goal without the cache rule (XENBALLOON_CACHE_HOLD=0)",
     "cycled": "static 512 MB, the balloon taken to the floor and back first (a control)",
 }
 ALLOC_PHASES = ["ramp", "burst1", "burst2", "burst3", "slab"]

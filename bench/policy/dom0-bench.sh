@@ -39,6 +39,7 @@ policy_args() {
 	kernel) echo "xb_SELF=true xb_SELF_INTERVAL=5 xb_AUTO_DOWNHYSTERESIS=8 xb_RESERVE_PERCENT=10 xb_GOAL=committed" ;;
 	pressure) echo "xb_SELF=true" ;;
 	nopsi) echo "psi=0 xb_SELF=true" ;;
+	nocache) echo "xb_SELF=true xb_CACHE_HOLD=0" ;;
 	*) return 1 ;;
 	esac
 }
