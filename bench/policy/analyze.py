@@ -231,13 +231,19 @@ def md(h, rs):
     return "\n".join(out)
 
 
-def phase_table(a, res, policies, order, what):
-    """What each policy held in each phase (mean MB of current_kb)."""
-    rows = []
+def each_ok(a, res, policies):
+    """(run, policy, measures) of every guest that finished, in table order."""
     for r in range(1, a.runs + 1):
         for p in policies:
             kind, m = res[(r, p)]
             if kind == "ok":
+                yield r, p, m
+
+
+def phase_table(a, res, policies, order, what):
+    """What each policy held in each phase (mean MB of current_kb)."""
+    rows = []
+    for r, p, m in each_ok(a, res, policies):
                 rows.append([str(r), p] + ["%.0f" % m["phase_mean_mb"][n] if n in m["phase_mean_mb"]
                                            else "-" for n in order])
     if not rows:
@@ -324,19 +330,15 @@ def anon_report(a, res, policies):
     # Where each guest's CPU went (the trace is CPU-bound under TCG: a
     # policy's own work and the balloon driver's slow its phases).
     cpu_rows = []
-    for r in range(1, a.runs + 1):
-        for p in policies:
-            kind, m = res[(r, p)]
-            if kind != "ok":
-                continue
-            c = cpu_use(m["extra"])
-            if c is None:
-                cpu_rows.append([str(r), p, "-", "-", "-", "-", "-"])
-                continue
-            cpu_rows.append([str(r), p, "%.1f" % c["busy_pct"], "%.1f" % c["steal_pct"],
-                             "-" if c["policy_s"] is None else "%.2f" % c["policy_s"],
-                             "-" if c["balloon_s"] is None else "%.2f" % c["balloon_s"],
-                             c["top"] or "-"])
+    for r, p, m in each_ok(a, res, policies):
+        c = cpu_use(m["extra"])
+        if c is None:
+            cpu_rows.append([str(r), p, "-", "-", "-", "-", "-"])
+            continue
+        cpu_rows.append([str(r), p, "%.1f" % c["busy_pct"], "%.1f" % c["steal_pct"],
+                         "-" if c["policy_s"] is None else "%.2f" % c["policy_s"],
+                         "-" if c["balloon_s"] is None else "%.2f" % c["balloon_s"],
+                         c["top"] or "-"])
     if cpu_rows:
         lines += ["The guest's CPU over the trace (/proc/stat; USER_HZ ticks of the policy's "
                   "process and of the balloon driver's xen-balloon thread):", "",
@@ -419,27 +421,21 @@ def cost_table(a, res, policies):
     waiting for the disk, and the vCPU's time taken by the hypervisor."""
     hdr = ["run", "policy", "serve", "wall s", "service CPU s (user + sys)", "minor faults",
            "preempted", "rest of the guest CPU s", "iowait s", "steal s"]
+    def sec(v):
+        return "-" if v is None or v < 0 else "%.2f" % (v / 1000)
     rows = []
-    for r in range(1, a.runs + 1):
-        for p in policies:
-            kind, m = res[(r, p)]
-            if kind != "ok":
+    for r, p, m in each_ok(a, res, policies):
+        for n in SERVES:
+            c = m["cost"].get(n)
+            if c is None or n not in m["phase_ms"]:
                 continue
-            for n in SERVES:
-                c = m["cost"].get(n)
-                if c is None or n not in m["phase_ms"]:
-                    continue
-                own = (c["usr_ms"] or 0) + (c["sys_ms"] or 0)
-
-                def sec(v):
-                    return "-" if v is None or v < 0 else "%.2f" % (v / 1000)
-                rest = None if c["guest_busy_ms"] is None or c["guest_busy_ms"] < 0 else \
-                    max(0, c["guest_busy_ms"] - own)
-                rows.append([str(r), p, n, "%.2f" % (m["phase_ms"][n] / 1000),
-                             "%.2f (%.2f + %.2f)" % (own / 1000, (c["usr_ms"] or 0) / 1000,
-                                                     (c["sys_ms"] or 0) / 1000),
-                             str(c["minflt"]), str(c["ivcsw"]), sec(rest),
-                             sec(c["guest_iowait_ms"]), sec(c["guest_steal_ms"])])
+            usr, sys_ = c["usr_ms"] or 0, c["sys_ms"] or 0
+            busy = c["guest_busy_ms"]
+            rest = None if busy is None or busy < 0 else max(0, busy - usr - sys_)
+            rows.append([str(r), p, n, "%.2f" % (m["phase_ms"][n] / 1000),
+                         "%.2f (%.2f + %.2f)" % ((usr + sys_) / 1000, usr / 1000, sys_ / 1000),
+                         str(c["minflt"]), str(c["ivcsw"]), sec(rest),
+                         sec(c["guest_iowait_ms"]), sec(c["guest_steal_ms"])])
     if not rows:
         return []
     return ["Where each serve's time went (diskserve's getrusage; the guest's /proc/stat, "

@@ -128,7 +128,8 @@ static long long tv_ms(const struct timeval *t)
 	return (long long)t->tv_sec * 1000 + t->tv_usec / 1000;
 }
 
-static long long sys_delta(long long a, long long b)
+/* b - a of two readings, or -1 when either failed (-1). */
+static long long delta_or_none(long long a, long long b)
 {
 	return a < 0 || b < 0 ? -1 : b - a;
 }
@@ -140,8 +141,8 @@ static void cost_text(const struct cost *a, const struct cost *b, char *out, siz
 		 tv_ms(&b->ru.ru_utime) - tv_ms(&a->ru.ru_utime),
 		 tv_ms(&b->ru.ru_stime) - tv_ms(&a->ru.ru_stime),
 		 b->ru.ru_minflt - a->ru.ru_minflt, b->ru.ru_majflt - a->ru.ru_majflt,
-		 b->ru.ru_nivcsw - a->ru.ru_nivcsw, sys_delta(a->busy_ms, b->busy_ms),
-		 sys_delta(a->iowait_ms, b->iowait_ms), sys_delta(a->steal_ms, b->steal_ms));
+		 b->ru.ru_nivcsw - a->ru.ru_nivcsw, delta_or_none(a->busy_ms, b->busy_ms),
+		 delta_or_none(a->iowait_ms, b->iowait_ms), delta_or_none(a->steal_ms, b->steal_ms));
 }
 
 static unsigned long arg_ul(const char *s, const char *what)
@@ -249,7 +250,7 @@ int main(int argc, char **argv)
 		cost_now(&c1);
 		cost_text(&c0, &c1, used, sizeof(used));
 		snprintf(work, sizeof(work), "read_kb=%lld,ops=%lu,hot_mb=%lu,heap_mb=%lu,%s",
-			 kb0 < 0 || kb1 < 0 ? -1 : kb1 - kb0, n, hot_mb, heap_mb, used);
+			 delta_or_none(kb0, kb1), n, hot_mb, heap_mb, used);
 		printf("P %s %lld %lld %s\n", name, t0, now_ms(), work);
 	}
 	printf("P end %lld %lld -\n", now_ms(), now_ms());
