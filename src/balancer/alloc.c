@@ -19,7 +19,9 @@
  * deadband, so a steady host stops writing); a guest below it grows by
  * what the hypervisor has free above the free memory to keep now, less
  * the growth already granted and not yet taken, the stalling guests
- * first. The rest comes on a later call, as the donors release memory.
+ * first (for a frozen guest that rejoins, a rise up to what it still
+ * holds takes nothing from it). The rest comes on a later call, as the
+ * donors release memory.
  * A frozen guest is not moved, and what it holds (or was granted) is not
  * in the pool.
  */
@@ -245,7 +247,7 @@ alloc_run(const struct alloc_host *h, struct alloc_guest *g, size_t n,
 		g[i].done = g[i].frozen || g[i].share_kb <= g[i].target_kb;
 	for (;;) {
 		struct alloc_guest *x = NULL;
-		uint64_t more, give;
+		uint64_t more, give, held_up;
 
 		for (size_t i = 0; i < n; i++)
 			if (!g[i].done && (x == NULL || grows_before(&g[i], x)))
@@ -254,7 +256,11 @@ alloc_run(const struct alloc_host *h, struct alloc_guest *g, size_t n,
 			break;
 		x->done = true;
 		more = x->share_kb - x->target_kb;
-		give = MIN(more, budget);
+		/* A guest that rejoins above its target: up to what it holds,
+		 * a rise takes nothing from the host. (Not for one that is
+		 * shrinking: what it still holds is on its way to others.) */
+		held_up = x->rejoining ? sub0(x->cur_kb, x->target_kb) : 0;
+		give = MIN(more, budget + held_up);
 		/* A tiny step is not worth a write, unless the guest stalls
 		 * or it completes the move. */
 		if (give == 0 || (give < h->step_min_kb && !x->stalling && give < more) ||
@@ -263,7 +269,7 @@ alloc_run(const struct alloc_host *h, struct alloc_guest *g, size_t n,
 				x->why = ALLOC_WHY_WAIT;
 			continue;
 		}
-		budget -= give;
+		budget -= sub0(give, held_up);
 		x->new_target_kb = x->target_kb + give;
 		x->rank = ++r->growers;
 		x->why = give < more ? ALLOC_WHY_WAIT :

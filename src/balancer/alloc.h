@@ -37,6 +37,8 @@ struct alloc_guest {
 	unsigned weight;       /* 1..ALLOC_WEIGHT_MAX; 0 is taken as 1 */
 	bool stalling;         /* its tasks wait for memory (PSI) */
 	bool frozen;           /* not moved; holds max(cur, target) */
+	bool rejoining;        /* was frozen above its target, rejoins: a
+				* rise up to cur takes no free memory */
 
 	/* Outputs. */
 	uint64_t want_kb;      /* goal within [min, max] */

@@ -105,6 +105,8 @@ struct engine {
 	struct alloc_guest *ag;
 	unsigned *agid;
 	size_t *agorder;            /* growth order: indexes into ag */
+	struct alloc_guest *agtry;  /* a trial run of the rule (rejoin_frozen) */
+	bool *agtry_ok;             /* ... and who may rejoin in it */
 	size_t cap_ag;
 	struct alloc_result last;
 	uint64_t free_kb, last_free_kb;
@@ -746,12 +748,80 @@ grow_ag(struct engine *e)
 	free(e->ag);
 	free(e->agid);
 	free(e->agorder);
+	free(e->agtry);
+	free(e->agtry_ok);
 	e->cap_ag = e->nids * 2;
 	e->ag = calloc(e->cap_ag, sizeof(*e->ag));
 	e->agid = calloc(e->cap_ag, sizeof(*e->agid));
 	e->agorder = calloc(e->cap_ag, sizeof(*e->agorder));
-	if (e->ag == NULL || e->agid == NULL || e->agorder == NULL)
+	e->agtry = calloc(e->cap_ag, sizeof(*e->agtry));
+	e->agtry_ok = calloc(e->cap_ag, sizeof(*e->agtry_ok));
+	if (e->ag == NULL || e->agid == NULL || e->agorder == NULL || e->agtry == NULL ||
+	    e->agtry_ok == NULL)
 		fatal("allocation table");
+}
+
+/*
+ * A guest frozen because it held on to memory a lowered target asked
+ * for (a --free that squeezed it below what it uses, say) rejoins the
+ * share once the rule would give it at least what it holds: it then
+ * need give nothing, and leaving its target below what it holds only
+ * keeps its balloon driver pressing on it. Each candidate is tried in a
+ * trial run of the rule beside the others that qualify; one whose share
+ * falls short stays frozen, and the trial is run again without it.
+ */
+static void
+rejoin_frozen(struct engine *e, const struct alloc_host *h, size_t n)
+{
+	struct alloc_result r;
+	char nb[GUEST_NAME_MAX + 1];
+	bool again = true;
+	size_t tries = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct dom *d = e->dom[e->agid[i]];
+		const struct alloc_guest *a = &e->ag[i];
+
+		e->agtry_ok[i] = d->state == GS_FROZEN &&
+		    a->cur_kb > a->target_kb + SLACK_KB(a->target_kb);
+		tries += e->agtry_ok[i];
+	}
+	if (tries == 0)
+		return;
+	while (again) {
+		again = false;
+		memcpy(e->agtry, e->ag, n * sizeof(*e->ag));
+		for (size_t i = 0; i < n; i++) {
+			if (e->agtry_ok[i]) {
+				e->agtry[i].frozen = false;
+				e->agtry[i].rejoining = true;
+			}
+		}
+		alloc_run(h, e->agtry, n, &r);
+		for (size_t i = 0; i < n; i++) {
+			if (e->agtry_ok[i] &&
+			    e->agtry[i].share_kb + SLACK_KB(e->agtry[i].share_kb) < e->agtry[i].cur_kb) {
+				e->agtry_ok[i] = false;
+				again = --tries > 0;
+			}
+		}
+	}
+	for (size_t i = 0; i < n && tries > 0; i++) {
+		struct dom *d = e->dom[e->agid[i]];
+
+		if (!e->agtry_ok[i])
+			continue;
+		d->follow_frozen = false;
+		d->follow_since_ms = 0;
+		e->ag[i].frozen = false;
+		e->ag[i].rejoining = true;
+		e->nstate[d->state]--;
+		set_state(e, d, GS_MANAGED);
+		e->nstate[d->state]++;
+		log_info("domain %u (%s): its share (%" PRIu64 " kB) now covers what it holds (%"
+		    PRIu64 " kB): managed again", d->g.domid, safe_name(d, nb, sizeof(nb)),
+		    e->agtry[i].share_kb, e->agtry[i].cur_kb);
+	}
 }
 
 static void
@@ -925,6 +995,7 @@ decide(struct engine *e)
 	h.free_kb = e->free_kb;
 	if (e->hold_kb > h.keep_free_kb)
 		h.keep_free_kb = e->hold_kb;
+	rejoin_frozen(e, &h, n);
 	alloc_run(&h, e->ag, n, &e->last);
 	/* Shrinks first, in table order; then growth in the order the rule
 	 * gave it (stalling guests first), each guest's rank its place. */
@@ -1015,6 +1086,8 @@ engine_free(struct engine *e)
 	free(e->ag);
 	free(e->agid);
 	free(e->agorder);
+	free(e->agtry);
+	free(e->agtry_ok);
 	free(e);
 }
 

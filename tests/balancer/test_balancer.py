@@ -348,9 +348,9 @@ def test_flood_does_not_slow_the_others(host, slow, report):
            % (writes[0], worst))
 
 
-def test_refusing_guest_frozen_others_go_on(host, slow):
-    """A guest that does not follow a lowered target is noticed within
-    5 s, frozen (no further squeeze), logged once; the others go on."""
+def refusing_guest(host, slow):
+    """Guest 1 holds 2048 MB and asks for 1024, guest 2 holds 1024; guest 1
+    refuses to move. Its balancer, and when its target was lowered."""
     host.hv.set_total(1024 + 2048 + 1024 + RESERVE)
     host.guests.add(1, 2048, static_max_mb=4096)
     host.guests.add(2, 1024, static_max_mb=4096)
@@ -360,6 +360,13 @@ def test_refusing_guest_frozen_others_go_on(host, slow):
     host.goal(1, 1024)
     t0 = time.monotonic()
     assert wait_for(lambda: host.target(1) == 1024 * MB, 3 * slow)
+    return b, t0
+
+
+def test_refusing_guest_frozen_others_go_on(host, slow):
+    """A guest that does not follow a lowered target is noticed within
+    5 s, frozen (no further squeeze), logged once; the others go on."""
+    b, t0 = refusing_guest(host, slow)
     assert b.wait_log("domain 1 (guest1) does not follow its target", 8 * slow), b.logtext()
     took = time.monotonic() - t0
     assert wait_for(lambda: host.state(1) == "frozen", 2 * slow)
@@ -378,6 +385,28 @@ def test_refusing_guest_frozen_others_go_on(host, slow):
     assert wait_for(lambda: settled(host, 2, 2048, 0), 5 * slow), b.logtext()[-2000:]
     assert b.logtext().count("does not follow its target") == 1
     return "frozen %.1f s after its target was lowered" % took
+
+
+def test_frozen_guest_rejoins_when_its_share_covers_it(host, slow):
+    """A guest frozen because it kept memory a lowered target asked for
+    rejoins once its share covers what it holds (here: it asks for what
+    it holds again, and the host has it): its target goes back up at
+    once, though no memory is free, and it is not frozen again."""
+    b, _ = refusing_guest(host, slow)
+    assert wait_for(lambda: host.state(1) == "frozen", 8 * slow), b.logtext()
+    # It asks for what it holds again (it still refuses to move): the
+    # host has it (guest 1's 2048 and guest 2's 1024 fit), so it rejoins.
+    host.goal(1, 2048)
+    t0 = time.monotonic()
+    assert b.wait_log("domain 1 (guest1): its share", 5 * slow), b.logtext()[-2000:]
+    assert wait_for(lambda: host.target(1) >= 2048 * MB - 8 * MB, 3 * slow), b.logtext()[-2000:]
+    took = time.monotonic() - t0
+    assert host.state(1) == "managed"
+    assert mb(host.hv.free_kb()) >= RESERVE
+    time.sleep(6.0 * slow)
+    assert host.state(1) == "managed", b.logtext()[-2000:]
+    assert b.logtext().count("does not follow its target") == 1, b.logtext()[-2000:]
+    return "rejoined and its target raised %.1f s after its goal covered what it holds" % took
 
 
 def test_silent_guest_stale_within_5s(host, slow):

@@ -85,6 +85,57 @@ START_TEST(plenty_gives_goals_keeps_rest_free)
 }
 END_TEST
 
+/* A frozen guest that rejoins with its target below what it still holds
+ * (it did not give the memory): raising its target back up to what it
+ * holds takes no free memory, so it is not held back while the host has
+ * none to give; only the rise beyond that waits for free memory. A guest
+ * that is merely shrinking gets no such rise: what it still holds is on
+ * its way to the others.
+ * free 96 = keep 96 (budget 0); A holds 300, target 150, asks 300;
+ * B holds 200 and asks it. pool = 96 + 500 - 96 = 500 = wants: plenty.
+ * A's share 300: its target goes 150 -> 300, from what it holds. */
+START_TEST(rise_to_what_is_held_needs_no_budget)
+{
+	struct alloc_host h = host(96, 96);
+	struct alloc_guest g[2] = { guest(150, 300, 128, 512, 100),
+				    guest(200, 200, 128, 512, 100) };
+	struct alloc_result r;
+
+	g[0].cur_kb = MB(300);
+	alloc_run(&h, g, 2, &r);
+	ck_assert_uint_eq(r.budget_kb, 0);
+	ck_assert_uint_eq(g[0].new_target_kb, MB(150));
+	ck_assert_int_eq(g[0].why, ALLOC_WHY_WAIT);
+	g[0].rejoining = true;
+	alloc_run(&h, g, 2, &r);
+	ck_assert_uint_eq(g[0].new_target_kb, MB(300));
+	ck_assert_int_eq(g[0].why, ALLOC_WHY_GOAL);
+	ck_assert_uint_eq(r.moves, 1);
+	/* Asking 340 with 40 free beyond the reserve: the 150 up to what it
+	 * holds and the 40 of free memory, all at once. */
+	g[0].goal_kb = MB(340);
+	h.free_kb = MB(136);
+	alloc_run(&h, g, 2, &r);
+	ck_assert_uint_eq(r.budget_kb, MB(40));
+	ck_assert_uint_eq(g[0].new_target_kb, MB(340));
+	/* Asking 340 with 20 free beyond the reserve: pool 520 = wants 540
+	 * less 20, short: A's share is 320 (B takes its 200), of which the
+	 * 20 beyond what it holds come from the budget. */
+	h.free_kb = MB(116);
+	alloc_run(&h, g, 2, &r);
+	ck_assert(r.short_of_memory);
+	ck_assert_uint_eq(g[0].share_kb, MB(320));
+	ck_assert_uint_eq(g[0].new_target_kb, MB(320));
+	ck_assert_int_eq(g[0].why, ALLOC_WHY_SHARE);
+	/* 4 free beyond the reserve: pool 504, A's share 304, what it holds
+	 * and the 4 free, at once. */
+	h.free_kb = MB(100);
+	alloc_run(&h, g, 2, &r);
+	ck_assert_uint_eq(g[0].share_kb, MB(304));
+	ck_assert_uint_eq(g[0].new_target_kb, MB(304));
+}
+END_TEST
+
 START_TEST(plenty_shrinks_a_guest_above_its_goal)
 {
 	/* A holds 1024, asks 512: shrunk at once (512 >= deadband 16). */
@@ -624,6 +675,7 @@ alloc_suite(void)
 	tcase_add_test(tc, deadband_keeps_small_shrinks);
 	tcase_add_test(tc, small_shrink_made_when_growth_starves);
 	tcase_add_test(tc, frozen_guest_untouched);
+	tcase_add_test(tc, rise_to_what_is_held_needs_no_budget);
 	tcase_add_test(tc, can_free_counts_down_to_the_floors);
 	tcase_add_test(tc, garbage_and_huge_inputs_are_bounded);
 	tcase_add_test(tc, many_guests_weighted_fairly);
