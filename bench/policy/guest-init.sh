@@ -200,6 +200,10 @@ echo "X oom_lines $oom_lines"
 cat /run/cpu.txt
 sed 's/^/X trace_err /' /run/trace.err
 [ -f /run/daemon.log ] && tail -n 20 /run/daemon.log | sed 's/^/X daemon /'
+# Every grow of the pressure goal with the target it set (the line
+# before): what each burst's growth was made of.
+[ -f /run/daemon.log ] && grep -B1 'pressure: grow' /run/daemon.log | grep -v '^--$' |
+	sed 's/^/X grow /'
 echo "X lines $(cat /run/phases.txt /run/samples.txt | wc -l)"
 echo "BP-END $policy $run"
 finish "done"

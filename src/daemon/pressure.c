@@ -18,7 +18,10 @@
  *   reclaim; so has one while the kernel reclaims pages, which a guest
  *   without PSI shows too); a stall of the cache's own refaults grows
  *   by what was read back (the goal has it), not by a headroom more
- *   each time;
+ *   each time, and so does a stall while the balloon is still handing
+ *   the guest the memory of a grow, or did during the sample: the stall
+ *   came before that memory (or is swap-ins it cannot spare), and a
+ *   headroom stacked on each such sample grew a 96 MB burst by 380 MB;
  *
  *   while the balloon is taking the memory of a shrink (it did since
  *   the last sample, or is still above its target), a stall or reclaim
@@ -154,7 +157,8 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 {
 	const struct policy_out *b = in->bounds;
 	uint64_t avail, prev_used = 0, burst_kb, gap;
-	bool rising, stalling, inflating, own_reclaim, had_sample = st->count > 0;
+	bool rising, stalling, inflating, own_reclaim, answering;
+	bool had_sample = st->count > 0;
 
 	*out = (struct pressure_out){ .action = PRESSURE_HOLD, .why = "settled" };
 	out->used_kb = in->used_kb < in->mem_total_kb ? in->used_kb : in->mem_total_kb;
@@ -190,6 +194,12 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	own_reclaim = (inflating || (in->current_kb != 0 && had_sample &&
 	    sat_add(in->current_kb, PRESSURE_INFLATING_KB) < st->prev_current_kb)) &&
 	    out->refault_pages_s <= PRESSURE_REFAULT_QUIET_PAGES_S;
+	/* The balloon is handing the guest memory: a grow is still on its
+	 * way, or came in during this sample (its stall was before). */
+	answering = in->current_kb != 0 &&
+	    (sat_add(in->current_kb, PRESSURE_INFLATING_KB) < in->target_kb ||
+	    (had_sample && st->prev_current_kb != 0 &&
+	    in->current_kb >= sat_add(st->prev_current_kb, PRESSURE_INFLATING_KB)));
 	st->prev_current_kb = in->current_kb;
 	stalling = !own_reclaim && (out->stall_ppm >= PRESSURE_STALL_GROW_PPM ||
 	    (rising && (out->stall_ppm >= PRESSURE_STALL_RISING_PPM ||
@@ -197,7 +207,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	if (avail < out->headroom_kb || stalling) {
 		uint64_t want = sat_add(out->goal_kb, burst_kb);
 
-		if (stalling && !in->cache_refaulting) {
+		if (stalling && !in->cache_refaulting && !answering) {
 			uint64_t more = sat_add(in->target_kb, out->headroom_kb);
 
 			if (more > want)
