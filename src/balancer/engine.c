@@ -597,6 +597,20 @@ held_kb(const struct dom *d)
 	return d->cur_kb > vram ? d->cur_kb - vram : 0;
 }
 
+/* Holding more than the target, or less, by more than SLACK_KB of it:
+ * still moving (or not following). */
+static bool
+over_target(uint64_t held, uint64_t target)
+{
+	return held > target + SLACK_KB(target);
+}
+
+static bool
+under_target(uint64_t held, uint64_t target)
+{
+	return held + SLACK_KB(target) < target;
+}
+
 /* What the hypervisor counts for a settled guest beyond its target (a
  * few pages its balloon does not manage): learnt whenever it sits within
  * SLACK_KB of its target, kept while it moves. The pool leaves it out,
@@ -608,7 +622,7 @@ settle_extra(struct dom *d)
 
 	if (!d->g.have[GK_TARGET])
 		return;
-	if (held <= target + SLACK_KB(target) && held + SLACK_KB(target) >= target)
+	if (!over_target(held, target) && !under_target(held, target))
 		d->extra_kb = held > target ? held - target : 0;
 }
 
@@ -646,12 +660,12 @@ static void
 check_follow(struct engine *e, struct dom *d)
 {
 	uint64_t held = held_kb(d), target = d->g.val[GK_TARGET];
-	bool down = held > target + SLACK_KB(target);
-	bool up = held + SLACK_KB(target) < target && e->free_kb >= target - held;
+	bool down = over_target(held, target);
+	bool up = under_target(held, target) && e->free_kb >= target - held;
 	char nb[GUEST_NAME_MAX + 1];
 
 	if (d->follow_frozen) {
-		if (!down && held + SLACK_KB(target) >= target) {
+		if (!down && !under_target(held, target)) {
 			d->follow_frozen = false;
 			d->follow_since_ms = 0;
 			log_info("domain %u (%s) follows its target again", d->g.domid,
@@ -783,7 +797,7 @@ rejoin_frozen(struct engine *e, const struct alloc_host *h, size_t n)
 		const struct alloc_guest *a = &e->ag[i];
 
 		e->agtry_ok[i] = d->state == GS_FROZEN &&
-		    a->cur_kb > a->target_kb + SLACK_KB(a->target_kb);
+		    over_target(a->cur_kb, a->target_kb);
 		tries += e->agtry_ok[i];
 	}
 	if (tries == 0)
@@ -799,8 +813,7 @@ rejoin_frozen(struct engine *e, const struct alloc_host *h, size_t n)
 		}
 		alloc_run(h, e->agtry, n, &r);
 		for (size_t i = 0; i < n; i++) {
-			if (e->agtry_ok[i] &&
-			    e->agtry[i].share_kb + SLACK_KB(e->agtry[i].share_kb) < e->agtry[i].cur_kb) {
+			if (e->agtry_ok[i] && over_target(e->agtry[i].cur_kb, e->agtry[i].share_kb)) {
 				e->agtry_ok[i] = false;
 				again = --tries > 0;
 			}
@@ -1021,8 +1034,8 @@ decide(struct engine *e)
 				d->max_kb = a->max_kb;
 				if (a->why == ALLOC_WHY_WAIT ||
 				    (d->state == GS_MANAGED &&
-				    (held_kb(d) > a->target_kb + SLACK_KB(a->target_kb) ||
-				    held_kb(d) + SLACK_KB(a->target_kb) < a->target_kb)))
+				    (over_target(held_kb(d), a->target_kb) ||
+				    under_target(held_kb(d), a->target_kb))))
 					moving = true;
 			}
 			if (a->new_target_kb != a->target_kb &&
