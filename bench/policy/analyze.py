@@ -26,6 +26,7 @@ NAMES = {
     "nopsi": "pressure goal, guest booted psi=0 (no PSI)",
     "nocache": "pressure goal without the cache rule (XENBALLOON_CACHE_HOLD=0)",
     "cycled": "static 512 MB, the balloon taken to the floor and back first (a control)",
+    "static2": "no daemon (static 512 MB) again, after the others (a control)",
 }
 ALLOC_PHASES = ["ramp", "burst1", "burst2", "burst3", "slab"]
 FIELDS = ["t_ms", "target_kb", "current_kb", "memtotal_kb", "memavail_kb", "committed_kb",
@@ -607,7 +608,9 @@ def main():
             res, notes = load_results(a, t, policies, outcomes)
             lines += anon_report(a, res, policies)
         elif t == "disk":
-            dp = policies + (["nopsi"] if "pressure" in policies else [])
+            dp = []
+            for p in policies:
+                dp += [p, "nopsi"] if p == "pressure" else [p]
             res, notes = load_results(a, t, dp, outcomes)
             lines += disk_report(a, res, dp)
         else:

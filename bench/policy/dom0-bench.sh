@@ -5,7 +5,7 @@
 # For each trace (bp_traces=anon+disk, default both), each run (bp_runs=N
 # on dom0's command line, default 2) and each policy (bp_policies=a+b+...,
 # default all; the disk trace adds nopsi, the default booted psi=0,
-# beside pressure; cycled, a control, is run only when named), one
+# right after pressure; cycled and static2, controls, run only when named), one
 # fresh PV guest after the other: memory 512 MB, static-max 768 MB (xl
 # mem-max right after create: libxl caps a PV guest at memory + 1 MB), one
 # vCPU, /bench-init of bench/policy/guest-init.sh. A disk-trace guest gets
@@ -34,7 +34,7 @@ done
 # policy_args NAME: the guest's kernel arguments for a policy.
 policy_args() {
 	case $1 in
-	static | qubes | cycled) echo "" ;;
+	static | static2 | qubes | cycled) echo "" ;;
 	2009) echo "xb_SELF=true xb_GOAL=committed" ;;
 	kernel) echo "xb_SELF=true xb_SELF_INTERVAL=5 xb_AUTO_DOWNHYSTERESIS=8 xb_RESERVE_PERCENT=10 xb_GOAL=committed" ;;
 	pressure) echo "xb_SELF=true" ;;
@@ -72,9 +72,9 @@ for t in $traces; do
 r=1
 while [ "$r" -le "$runs" ]; do
 	plist=$policies
-	# The disk trace adds the pressure goal booted psi=0 beside it.
+	# The disk trace adds the pressure goal booted psi=0 right after it.
 	if [ "$t" = disk ]; then
-		case " $policies " in *" pressure "*) plist="$policies nopsi" ;; esac
+		plist=$(echo " $policies " | sed 's/ pressure / pressure nopsi /')
 	fi
 	for p in $plist; do
 		name=bp$t$r$p

@@ -6,6 +6,8 @@
 # bp_trace=anon|disk, and the daemon's configuration as xb_KEY=VALUE
 # (written out as XENBALLOON_KEY=VALUE). Policies:
 #   static    no daemon: the guest keeps its boot memory
+#   static2   the same, named apart: run again after the others, a
+#             control of how far two static guests of one run differ
 #   cycled    a control, no daemon: the balloon goes down to the floor and
 #             back to the boot size before the trace, so the trace's data
 #             lands in memory the balloon handed back (as in a
@@ -96,7 +98,7 @@ echo "X floor_mb $floor_mb" >> /run/cpu.txt
 
 pid=""
 case $policy in
-static) ;;
+static | static2) ;;
 cycled)
 	bal=/sys/devices/system/xen_memory/xen_memory0
 	boot_kb=$(cat $bal/target_kb)
@@ -128,8 +130,14 @@ qubes)
 	if ! out=$(xenballoond -n -f "$CFG" 2>&1); then
 		finish "unavailable xenballoond refuses this configuration: $(echo "$out" | tail -n 1)"
 	fi
-	xenballoond -d -v -f "$CFG" --pidfile /run/xenballoond.pid > /run/daemon.log 2>&1 &
-	pid=$!
+	# Each line of the daemon's log stamped with the guest's uptime (ms,
+	# the samples' clock): when it sampled and moved, beside the samples.
+	xenballoond -d -v -f "$CFG" --pidfile /run/xenballoond.pid 2>&1 |
+		awk '{ getline u < "/proc/uptime"; close("/proc/uptime"); split(u, a, " ");
+			printf "%d %s\n", a[1] * 1000, $0; fflush() }' > /run/daemon.log &
+	i=0
+	while [ ! -s /run/xenballoond.pid ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	pid=$(cat /run/xenballoond.pid 2>/dev/null)
 	;;
 esac
 

@@ -762,7 +762,14 @@ engine_pressure_dispatch(struct engine *e, short revents, uint64_t now)
 	e->sample_at_ms = 0;
 	e->vmstat_fresh = false;
 	e->psi_fresh = false;
-	react(e);
+	/* Selfballooning, what a sample between ticks changes is published
+	 * at the next tick: a xenstore round trip waits on dom0, and while
+	 * use rises the next sample is due in 250 ms. Directed, dom0 needs
+	 * the goal and the heartbeat now. */
+	if (e->mode == MODE_SELF)
+		balloon_step(e);
+	else
+		react(e);
 }
 
 const char *

@@ -33,13 +33,16 @@
  *   use not rising, even slowly, over the last 2 s, a few seconds after
  *   the last grow): three quarters of the gap a second, so free memory
  *   goes back within seconds; an eighth while a little stall shows; not at all
- *   above PRESSURE_STALL_STOP_PPM.
+ *   above PRESSURE_STALL_STOP_PPM. Memory the guest's tasks have just
+ *   given back (use fell by a headroom within 2 s: a burst unmapped)
+ *   is free pages: while nothing stalls it goes at once, all of it,
+ *   hold-off or not.
  *
  * A move smaller than the deadband is not made, so a settled guest
  * stops writing the balloon. Targets stay within the floor and the
  * maximum of policy_decide. The caller samples again after
- * next_sample_ms while use rises, so a burst is met within a fraction
- * of a second rather than at the next tick.
+ * next_sample_ms while use rises or a burst is remembered, so a burst
+ * is met within a fraction of a second rather than at the next tick.
  */
 #include "pressure.h"
 #include "satmath.h"
@@ -104,13 +107,13 @@ window_rate(const struct pressure_state *st, uint64_t now_ms)
 	return best;
 }
 
-/* Whether use rose by PRESSURE_RISE_KB or more within the last
- * PRESSURE_GROWING_MS, from the lowest reading of that time to now: an
- * allocation too slow to rise by that much between two samples. */
-static bool
-growing(const struct pressure_state *st, uint64_t now_ms, uint64_t inuse_kb)
+/* The lowest (or highest) in-use reading of the last
+ * PRESSURE_GROWING_MS, now's included. */
+static uint64_t
+recent_extreme(const struct pressure_state *st, uint64_t now_ms, uint64_t inuse_kb,
+	       bool highest)
 {
-	uint64_t low = inuse_kb;
+	uint64_t x = inuse_kb;
 
 	for (unsigned i = 1; i < st->count; i++) {
 		const struct pressure_sample *a =
@@ -118,10 +121,30 @@ growing(const struct pressure_state *st, uint64_t now_ms, uint64_t inuse_kb)
 
 		if (sub0(now_ms, a->t_ms) > PRESSURE_GROWING_MS)
 			break;
-		if (a->inuse_kb < low)
-			low = a->inuse_kb;
+		if (highest ? a->inuse_kb > x : a->inuse_kb < x)
+			x = a->inuse_kb;
 	}
-	return inuse_kb >= sat_add(low, PRESSURE_RISE_KB);
+	return x;
+}
+
+/* Whether use rose by PRESSURE_RISE_KB or more within the last
+ * PRESSURE_GROWING_MS, from the lowest reading of that time to now: an
+ * allocation too slow to rise by that much between two samples. */
+static bool
+growing(const struct pressure_state *st, uint64_t now_ms, uint64_t inuse_kb)
+{
+	return inuse_kb >= sat_add(recent_extreme(st, now_ms, inuse_kb, false),
+	    PRESSURE_RISE_KB);
+}
+
+/* Whether use fell by `by` kB or more within the last
+ * PRESSURE_GROWING_MS, from the highest reading of that time to now:
+ * memory the guest's tasks gave back (a burst unmapped, a build's
+ * compiler gone), free pages the balloon takes without reclaim. */
+static bool
+fell(const struct pressure_state *st, uint64_t now_ms, uint64_t inuse_kb, uint64_t by)
+{
+	return recent_extreme(st, now_ms, inuse_kb, true) >= sat_add(inuse_kb, by);
 }
 
 /* Stall and refaults since the previous sample. */
@@ -156,8 +179,8 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 		struct pressure_out *out)
 {
 	const struct policy_out *b = in->bounds;
-	uint64_t avail, prev_used = 0, burst_kb, gap;
-	bool rising, stalling, inflating, own_reclaim, answering;
+	uint64_t avail, prev_used = 0, burst_kb, gap, ahead_kb;
+	bool rising, stalling, inflating, own_reclaim, answering, given_back;
 	bool had_sample = st->count > 0;
 
 	*out = (struct pressure_out){ .action = PRESSURE_HOLD, .why = "settled" };
@@ -167,6 +190,14 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	out->cache_kb = in->cache_keep_kb < avail ? in->cache_keep_kb : avail;
 	avail -= out->cache_kb;
 	out->inuse_kb = out->used_kb + out->cache_kb;
+	/* A grow runs ahead of use by what use may add before the next
+	 * look at it: a whole horizon from the tick, a fast sample's worth
+	 * while samples come every PRESSURE_FAST_SAMPLE_MS (a burst grown
+	 * two horizons ahead at every fast sample held twice what it
+	 * needed at its top). */
+	bool fast = had_sample && st->watching &&
+	    sub0(in->now_ms, st->ring[st->head].t_ms) <= 2ULL * PRESSURE_FAST_SAMPLE_MS;
+
 	if (had_sample)
 		prev_used = st->ring[st->head].inuse_kb;
 	ring_push(st, in->now_ms, out->inuse_kb);
@@ -183,9 +214,16 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	if (out->deadband_kb < PRESSURE_DEADBAND_MIN_KB)
 		out->deadband_kb = PRESSURE_DEADBAND_MIN_KB;
 	out->new_kb = in->target_kb;
-	/* Watch closely while use rises and just after a grow; a settled
-	 * guest, even one a little under its headroom, waits for the tick. */
-	out->next_sample_ms = rising ? PRESSURE_FAST_SAMPLE_MS : 0;
+	/* Watch closely while use rises, just after a grow, and while the
+	 * window remembers a burst (growth faster than the minimum headroom
+	 * a horizon): the headroom is sized for a reaction within the
+	 * horizon, and the next burst is seen within a fast sample rather
+	 * than at the tick, as is its memory given back. A settled guest,
+	 * even one a little under its headroom, waits for the tick. */
+	out->next_sample_ms = rising || burst_kb > PRESSURE_MIN_HEADROOM_KB ?
+	    PRESSURE_FAST_SAMPLE_MS : 0;
+	st->watching = out->next_sample_ms != 0;
+	ahead_kb = fast ? burst_kb * PRESSURE_FAST_SAMPLE_MS / PRESSURE_HORIZON_MS : burst_kb;
 
 	/* Grow: the headroom is running out, or tasks stall. */
 	inflating = in->current_kb > sat_add(in->target_kb, PRESSURE_INFLATING_KB);
@@ -205,7 +243,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	    (rising && (out->stall_ppm >= PRESSURE_STALL_RISING_PPM ||
 	    out->reclaim_pages_s >= PRESSURE_RECLAIM_RISING_PAGES_S)));
 	if (avail < out->headroom_kb || stalling) {
-		uint64_t want = sat_add(out->goal_kb, burst_kb);
+		uint64_t want = sat_add(out->goal_kb, ahead_kb);
 
 		if (stalling && !in->cache_refaulting && !answering) {
 			uint64_t more = sat_add(in->target_kb, out->headroom_kb);
@@ -222,6 +260,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 			out->new_kb = want;
 			out->write = true;
 			out->next_sample_ms = PRESSURE_FAST_SAMPLE_MS;
+			st->watching = true;
 			st->last_grow_ms = in->now_ms;
 			st->grown = true;
 		}
@@ -258,7 +297,12 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 		out->why = "refaults";
 		return;
 	}
-	if (st->grown && sub0(in->now_ms, st->last_grow_ms) < PRESSURE_HOLDOFF_MS) {
+	/* The hold-off keeps a grow that use may still need; once use has
+	 * just fallen by a whole headroom, the burst the grow answered is
+	 * over and given back. */
+	given_back = fell(st, in->now_ms, out->inuse_kb, out->headroom_kb);
+	if (st->grown && sub0(in->now_ms, st->last_grow_ms) < PRESSURE_HOLDOFF_MS &&
+	    !given_back) {
 		out->why = "hold-off after a grow";
 		return;
 	}
@@ -273,7 +317,9 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 		out->why = "within the deadband";
 		return;
 	}
-	gap = out->stall_ppm <= PRESSURE_STALL_QUIET_PPM ? gap - gap / 4 : gap / 8;
+	/* Memory just given back is free: all of it goes at once. */
+	if (!given_back || out->stall_ppm > PRESSURE_STALL_QUIET_PPM)
+		gap = out->stall_ppm <= PRESSURE_STALL_QUIET_PPM ? gap - gap / 4 : gap / 8;
 	if (gap < out->deadband_kb)
 		gap = out->deadband_kb;
 	out->new_kb = policy_clamp(b, sub0(in->target_kb, gap) < out->goal_kb ? out->goal_kb :
@@ -284,7 +330,8 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 		return;
 	}
 	out->action = PRESSURE_SHRINK;
-	out->why = out->stall_ppm <= PRESSURE_STALL_QUIET_PPM ? "quiet" : "little stall";
+	out->why = out->stall_ppm > PRESSURE_STALL_QUIET_PPM ? "little stall" :
+	    given_back ? "given back" : "quiet";
 	out->write = true;
 	st->last_shrink_ms = in->now_ms;
 	st->shrunk = true;

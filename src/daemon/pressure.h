@@ -69,6 +69,7 @@ struct pressure_state {
 	uint64_t last_grow_ms;
 	bool grown;                /* last_grow_ms is set */
 	uint64_t prev_current_kb;  /* the balloon's allocation at the last sample */
+	bool watching;             /* the last sample asked for a fast one */
 	uint64_t last_shrink_ms;
 	bool shrunk;               /* last_shrink_ms is set */
 };

@@ -616,6 +616,113 @@ START_TEST(stall_while_memory_arrives_does_not_stack)
 }
 END_TEST
 
+/* A burst allocated, then given back whole (munmap): use falling by a
+ * headroom within 2 s ends the hold-off, and the memory, free pages
+ * now, goes back at once, all of it, not three quarters a second from
+ * 3 s on. A smaller fall (a part of the burst freed) keeps the
+ * hold-off. */
+START_TEST(burst_given_back_ends_the_holdoff)
+{
+	struct sim s;
+	int grows = 0;
+
+	sim_init(&s, 189768);
+	step(&s, 1000, 100000);
+	/* 96000 kB in 3 s, 8000 kB a sample of 250 ms: 32000 kB/s, so the
+	 * headroom stays the minimum (32768). */
+	for (int i = 1; i <= 12; i++) {
+		step(&s, 250, 100000 + (uint64_t)i * 8000);
+		grows += s.out.action == PRESSURE_GROW;
+	}
+	ck_assert_int_gt(grows, 0);
+	ck_assert_uint_eq(s.out.headroom_kb, PRESSURE_MIN_HEADROOM_KB);
+	/* Held at the peak 1 s, then 20000 kB freed: less than a headroom,
+	 * so the hold-off stands. */
+	step(&s, 1000, 196000);
+	step(&s, 1000, 176000);
+	ck_assert(!s.out.write);
+	ck_assert_str_eq(s.out.why, "hold-off after a grow");
+	/* The rest freed: 96000 below the highest reading of the last 2 s,
+	 * more than the headroom, within 3 s of the last grow: down to the
+	 * goal, 100000 + 32768 + 57000 = 189768, in one step. */
+	step(&s, 250, 100000);
+	ck_assert_uint_lt(s.in.now_ms - s.st.last_grow_ms, PRESSURE_HOLDOFF_MS);
+	ck_assert_msg(s.out.action == PRESSURE_SHRINK, "%s", s.out.why);
+	ck_assert_str_eq(s.out.why, "given back");
+	ck_assert_uint_eq(s.out.new_kb, 189768);
+	/* Nothing left to give: settled. */
+	step(&s, 1000, 100000);
+	ck_assert(!s.out.write);
+}
+END_TEST
+
+/* A grow runs ahead of use by what use may add before the next look:
+ * a whole horizon from the tick (the first grow of a burst), a fast
+ * sample's worth (a quarter) once samples come every 250 ms. Two
+ * horizons at every fast sample held twice what a burst needed at its
+ * top. */
+START_TEST(grow_ahead_by_what_comes_before_the_next_sample)
+{
+	struct sim s;
+	uint64_t used = 120000;
+
+	sim_init(&s, 189768);
+	step(&s, 1000, 100000);
+	/* From the tick: 20000 kB in 250 ms, 80000 kB/s: goal 120000 +
+	 * 80000 + 57000 = 257000, and a horizon ahead: 337000. */
+	step(&s, 250, used);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+	ck_assert_uint_eq(s.out.new_kb, 337000);
+	/* Fast samples, the same pace: MemAvailable lasts until it is
+	 * under the headroom (80000): at 220000 in use (337000 - 57000 -
+	 * 220000 = 60000). Then goal 220000 + 80000 + 57000 = 357000, and
+	 * 80000 * 250 / 1000 = 20000 ahead: 377000. */
+	do {
+		used += 20000;
+		step(&s, 250, used);
+		ck_assert_uint_le(used, 220000);
+	} while (s.out.action != PRESSURE_GROW);
+	ck_assert_uint_eq(used, 220000);
+	ck_assert_uint_eq(s.out.new_kb, 377000);
+	/* Seen from the tick again (a second later: not sampled fast),
+	 * the next grow runs a whole horizon ahead. */
+	used += 80000;
+	step(&s, 1000, used);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+	ck_assert_uint_eq(s.out.new_kb, used + 80000 + 57000 + 80000);
+}
+END_TEST
+
+/* The headroom is sized for a reaction within one horizon: while the
+ * window remembers growth faster than the minimum headroom a horizon,
+ * the rule asks to be sampled fast even with use flat, so the next
+ * burst (or the memory given back) is seen within 250 ms, not at the
+ * tick; once the burst has left the window, the tick again. */
+START_TEST(remembered_burst_keeps_fast_sampling)
+{
+	struct sim s;
+
+	sim_init(&s, 189768);
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.next_sample_ms, 0);
+	step(&s, 250, 120000);        /* 80000 kB/s: headroom 80000 */
+	ck_assert_uint_eq(s.out.headroom_kb, 80000);
+	for (int i = 0; i < 10; i++) {
+		step(&s, 1000, 120000);
+		ck_assert_msg(s.out.next_sample_ms == PRESSURE_FAST_SAMPLE_MS,
+		    "%d s after the burst", i + 1);
+	}
+	step(&s, 1000, 120000);       /* 11 s: out of the window */
+	ck_assert_uint_eq(s.out.headroom_kb, PRESSURE_MIN_HEADROOM_KB);
+	ck_assert_uint_eq(s.out.next_sample_ms, 0);
+	/* A slow rise (a 2000 kB/s fill) never asks for more than the
+	 * samples of its own rising. */
+	step(&s, 1000, 122000);
+	step(&s, 1000, 122000);
+	ck_assert_uint_eq(s.out.next_sample_ms, 0);
+}
+END_TEST
+
 /* No PSI (a kernel booted psi=0): the kernel reclaiming pages while
  * use rises is the sign an allocation met reclaim, which would evict
  * the newest cache first: grow at once, as for a stall. */
@@ -670,6 +777,9 @@ pressure_suite(void)
 	tcase_add_test(tc, grow_on_stall);
 	tcase_add_test(tc, grow_on_little_stall_while_rising);
 	tcase_add_test(tc, shrink_after_holdoff_fast_then_deadband);
+	tcase_add_test(tc, burst_given_back_ends_the_holdoff);
+	tcase_add_test(tc, remembered_burst_keeps_fast_sampling);
+	tcase_add_test(tc, grow_ahead_by_what_comes_before_the_next_sample);
 	tcase_add_test(tc, stall_slows_then_stops_shrink);
 	tcase_add_test(tc, refaults_stop_shrink);
 	tcase_add_test(tc, without_psi_memavailable_rule);
