@@ -180,7 +180,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 {
 	const struct policy_out *b = in->bounds;
 	uint64_t avail, prev_used = 0, burst_kb, gap, ahead_kb;
-	bool rising, stalling, inflating, own_reclaim, answering, given_back;
+	bool rising, stalling, inflating, own_reclaim, answering, given_back, fast;
 	bool had_sample = st->count > 0;
 
 	*out = (struct pressure_out){ .action = PRESSURE_HOLD, .why = "settled" };
@@ -195,7 +195,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	 * while samples come every PRESSURE_FAST_SAMPLE_MS (a burst grown
 	 * two horizons ahead at every fast sample held twice what it
 	 * needed at its top). */
-	bool fast = had_sample && st->watching &&
+	fast = had_sample && st->watching &&
 	    sub0(in->now_ms, st->ring[st->head].t_ms) <= 2ULL * PRESSURE_FAST_SAMPLE_MS;
 
 	if (had_sample)
