@@ -224,6 +224,12 @@ if [ "$failed" -gt 0 ]; then
 	fi
 	echo "e2e: the machine's console, last lines ($E2E/console.log):"
 	grep -v -E '^E2E[- ]' "$E2E/console.log" | tail -n 40 | sed 's/^/  | /'
+	# A balancer scenario's story is in the balancer's own log (-v: every
+	# target it set, with what the guest held, and every state change).
+	if grep -q '^E2E FAIL balancer-' "$E2E/results.txt" && [ -s "$E2E/balancer.log" ]; then
+		echo "e2e: xenballoon-balancer's log, last lines ($E2E/balancer.log):"
+		tail -n 40 "$E2E/balancer.log" | sed 's/^/  | /'
+	fi
 fi
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
