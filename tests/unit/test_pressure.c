@@ -693,6 +693,44 @@ START_TEST(grow_ahead_by_what_comes_before_the_next_sample)
 }
 END_TEST
 
+/* While a hot cache is kept, a grow between fast samples still runs a
+ * whole horizon ahead: one that falls short has the kernel reclaim that
+ * cache, and each page of it comes back as a disk read. The same growth
+ * of anonymous memory (the case above) runs a fast sample's worth. */
+START_TEST(kept_cache_grows_a_whole_horizon_ahead)
+{
+	struct sim s;
+	uint64_t cache = 50000;
+
+	/* used 100000 + cache 50000 + 32768 + 57000 = 239768 */
+	sim_init(&s, 239768);
+	s.in.cache_keep_kb = cache;
+	step(&s, 1000, 100000);
+	ck_assert_int_eq(s.out.action, PRESSURE_HOLD);
+	/* The data read at 80000 kB/s: from the tick, goal 170000 + 80000
+	 * + 57000 = 307000, and a horizon ahead: 387000. */
+	cache += 20000;
+	s.in.cache_keep_kb = cache;
+	step(&s, 250, 100000);
+	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+	ck_assert_uint_eq(s.out.new_kb, 387000);
+	ck_assert_uint_eq(s.out.next_sample_ms, PRESSURE_FAST_SAMPLE_MS);
+	/* Fast samples, the same pace: under the headroom at 270000 in
+	 * use (330000 - 270000 = 60000 < 80000). Goal 270000 + 80000 +
+	 * 57000 = 407000, and still a whole horizon ahead: 487000 (a fast
+	 * sample's worth would be 427000). */
+	do {
+		cache += 20000;
+		s.in.cache_keep_kb = cache;
+		step(&s, 250, 100000);
+		ck_assert_uint_le(cache, 170000);
+	} while (s.out.action != PRESSURE_GROW);
+	ck_assert_uint_eq(s.out.cache_kb, 170000);
+	ck_assert_uint_eq(s.out.inuse_kb, 270000);
+	ck_assert_uint_eq(s.out.new_kb, 487000);
+}
+END_TEST
+
 /* The headroom is sized for a reaction within one horizon: while the
  * window remembers growth faster than the minimum headroom a horizon,
  * the rule asks to be sampled fast even with use flat, so the next
@@ -780,6 +818,7 @@ pressure_suite(void)
 	tcase_add_test(tc, burst_given_back_ends_the_holdoff);
 	tcase_add_test(tc, remembered_burst_keeps_fast_sampling);
 	tcase_add_test(tc, grow_ahead_by_what_comes_before_the_next_sample);
+	tcase_add_test(tc, kept_cache_grows_a_whole_horizon_ahead);
 	tcase_add_test(tc, stall_slows_then_stops_shrink);
 	tcase_add_test(tc, refaults_stop_shrink);
 	tcase_add_test(tc, without_psi_memavailable_rule);
