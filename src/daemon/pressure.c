@@ -14,8 +14,9 @@
  *   grow at once, and generously (to the goal plus the growth to come
  *   before the next sample: a horizon of it from the tick, a fast
  *   sample's worth between fast samples, a horizon again while a hot
- *   cache is kept, which a short grow would evict), when MemAvailable beyond the kept cache falls under the
- *   headroom or tasks start to stall for memory (0.5 % of the time, or
+ *   cache is kept, which a short grow would evict), when MemAvailable
+ *   beyond the kept cache falls under the headroom or tasks start to
+ *   stall for memory (0.5 % of the time, or
  *   0.1 % while use rises: an allocation that stalls has already met
  *   reclaim; so has one while the kernel reclaims pages, which a guest
  *   without PSI shows too); a stall of the cache's own refaults grows
@@ -199,7 +200,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	 * needed at its top). Not while a hot cache is kept: there a grow
 	 * that falls short has the kernel reclaim that cache, and each
 	 * page of it comes back as a disk read (a service reading its data
-	 * at 30 MB/s, grown 7.6 MB ahead at a time, read 4-8 MB of it back
+	 * at 30 MB/s, grown 7.5 MB ahead at a time, read 4-8 MB of it back
 	 * when it served); a whole horizon ahead it is. */
 	fast = had_sample && st->watching && out->cache_kb == 0 &&
 	    sub0(in->now_ms, st->ring[st->head].t_ms) <= 2ULL * PRESSURE_FAST_SAMPLE_MS;

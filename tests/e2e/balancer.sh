@@ -320,10 +320,10 @@ destroy_guest e2ebig
 # what they use among them): no target change for 4 s, and no guest
 # frozen away from its goal. A restarted balancer judges a frozen guest
 # afresh and gives it its share, which here (the liar in D1 claims all
-# there is) is its goal: one the --free left holding a few MB more than
-# its goal, its balloon driver unable to give them, stays frozen at its
-# goal, and a restart has nothing to move (a CI run's guest held so for
-# over a minute).
+# there is) is its goal: a guest frozen at its goal (the --free left it
+# holding more than its goal and the slack, say) has nothing a restart
+# would move. A CI run's guest stayed frozen at its goal for over a
+# minute.
 why=""
 targets() {
 	echo "$(target_of "$D1") $(target_of "$D2") $(target_of "$D3")" \
