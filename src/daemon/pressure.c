@@ -16,8 +16,8 @@
  *   sample's worth between fast samples, a horizon again while a hot
  *   cache is kept, which a short grow would evict), when MemAvailable
  *   beyond the kept cache falls under the headroom or tasks start to
- *   stall for memory (0.5 % of the time, or
- *   0.1 % while use rises: an allocation that stalls has already met
+ *   stall for memory (0.5 % of the time, or 0.1 % while use rises:
+ *   an allocation that stalls has already met
  *   reclaim; so has one while the kernel reclaims pages, which a guest
  *   without PSI shows too); a stall of the cache's own refaults grows
  *   by what was read back (the goal has it), not by a headroom more
@@ -183,7 +183,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 {
 	const struct policy_out *b = in->bounds;
 	uint64_t avail, prev_used = 0, burst_kb, gap, ahead_kb;
-	bool rising, stalling, inflating, own_reclaim, answering, given_back, fast;
+	bool rising, stalling, inflating, own_reclaim, answering, given_back, short_lead;
 	bool had_sample = st->count > 0;
 
 	*out = (struct pressure_out){ .action = PRESSURE_HOLD, .why = "settled" };
@@ -201,8 +201,8 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	 * that falls short has the kernel reclaim that cache, and each
 	 * page of it comes back as a disk read (a service reading its data
 	 * at 30 MB/s, grown 7.5 MB ahead at a time, read 4-8 MB of it back
-	 * when it served); a whole horizon ahead it is. */
-	fast = had_sample && st->watching && out->cache_kb == 0 &&
+	 * when it served): there it runs a whole horizon ahead. */
+	short_lead = had_sample && st->watching && out->cache_kb == 0 &&
 	    sub0(in->now_ms, st->ring[st->head].t_ms) <= 2ULL * PRESSURE_FAST_SAMPLE_MS;
 
 	if (had_sample)
@@ -230,7 +230,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	out->next_sample_ms = rising || burst_kb > PRESSURE_MIN_HEADROOM_KB ?
 	    PRESSURE_FAST_SAMPLE_MS : 0;
 	st->watching = out->next_sample_ms != 0;
-	ahead_kb = fast ? burst_kb * PRESSURE_FAST_SAMPLE_MS / PRESSURE_HORIZON_MS : burst_kb;
+	ahead_kb = short_lead ? burst_kb * PRESSURE_FAST_SAMPLE_MS / PRESSURE_HORIZON_MS : burst_kb;
 
 	/* Grow: the headroom is running out, or tasks stall. */
 	inflating = in->current_kb > sat_add(in->target_kb, PRESSURE_INFLATING_KB);
