@@ -130,6 +130,29 @@ recent_extreme(const struct pressure_state *st, uint64_t now_ms, uint64_t inuse_
 	return x;
 }
 
+/* The in-use reading "use rising" is judged against: the newest
+ * sample at least half a fast sample older than now (ring[head]), or
+ * the oldest there is. Two samples a few ms apart (the tick and a fast
+ * sample land together about once a second) cannot tell a rise from a
+ * stop: judged against each other, a load reading 30 MB/s looked
+ * settled, sampling fell back to the tick, and the kernel reclaimed the
+ * load's pages for the second that followed. */
+static uint64_t
+rise_base(const struct pressure_state *st, uint64_t now_ms)
+{
+	uint64_t base = st->ring[st->head].inuse_kb;
+
+	for (unsigned i = 1; i < st->count; i++) {
+		const struct pressure_sample *a =
+		    &st->ring[(st->head + PRESSURE_RING - i) % PRESSURE_RING];
+
+		base = a->inuse_kb;
+		if (sub0(now_ms, a->t_ms) >= PRESSURE_FAST_SAMPLE_MS / 2)
+			break;
+	}
+	return base;
+}
+
 /* Whether use rose by PRESSURE_RISE_KB or more within the last
  * PRESSURE_GROWING_MS, from the lowest reading of that time to now: an
  * allocation too slow to rise by that much between two samples. */
@@ -182,7 +205,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 		struct pressure_out *out)
 {
 	const struct policy_out *b = in->bounds;
-	uint64_t avail, prev_used = 0, burst_kb, gap, ahead_kb;
+	uint64_t avail, burst_kb, gap, ahead_kb;
 	bool rising, stalling, inflating, own_reclaim, answering, given_back, short_lead;
 	bool had_sample = st->count > 0;
 
@@ -205,11 +228,10 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	short_lead = had_sample && st->watching && out->cache_kb == 0 &&
 	    sub0(in->now_ms, st->ring[st->head].t_ms) <= 2ULL * PRESSURE_FAST_SAMPLE_MS;
 
-	if (had_sample)
-		prev_used = st->ring[st->head].inuse_kb;
 	ring_push(st, in->now_ms, out->inuse_kb);
 	rates(st, in, out);
-	rising = had_sample && out->inuse_kb >= sat_add(prev_used, PRESSURE_RISE_KB);
+	rising = had_sample &&
+	    out->inuse_kb >= sat_add(rise_base(st, in->now_ms), PRESSURE_RISE_KB);
 
 	out->rate_kb_s = window_rate(st, in->now_ms);
 	burst_kb = out->rate_kb_s * PRESSURE_HORIZON_MS / 1000;

@@ -34,6 +34,17 @@ sim_init(struct sim *s, uint64_t target_kb)
 	};
 }
 
+/* A guest held at a floor of floor_kb (its target), high the bounds
+ * that say so: plenty is free, so only what a test feeds in moves it. */
+static void
+sim_init_at_floor(struct sim *s, struct policy_out *high, uint64_t floor_kb)
+{
+	*high = bounds;
+	high->floor_kb = floor_kb;
+	sim_init(s, floor_kb);
+	s->in.bounds = high;
+}
+
 /* One sample at now + dt_ms with this much in use; a write is applied
  * to the target at once, as the balloon would. */
 static void
@@ -761,6 +772,45 @@ START_TEST(remembered_burst_keeps_fast_sampling)
 }
 END_TEST
 
+/* The tick and a fast sample land a few ms apart about once a second.
+ * Judged against each other they show no rise, and a rise slower than
+ * a burst (its second's growth under the minimum headroom) lost its
+ * fast samples until the next tick: a load reading 30 MB/s through the
+ * cache ran out of headroom in that second and the kernel evicted what
+ * it had just read. A sample too close to the last is judged against
+ * the one before. */
+START_TEST(close_samples_keep_fast_sampling)
+{
+	struct sim s;
+	struct policy_out high;
+
+	/* Held at a floor of 400000 kB: MemTotal 343000, plenty free,
+	 * so nothing grows or shrinks and only the sampling is seen. */
+	sim_init_at_floor(&s, &high, 400000);
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.next_sample_ms, 0);
+	/* 20000 kB/s: 20000 kB a horizon, under the minimum headroom, so
+	 * only the rising keeps the samples fast. */
+	step(&s, 250, 105000);
+	ck_assert_uint_eq(s.out.rate_kb_s, 20000);
+	ck_assert_uint_eq(s.out.next_sample_ms, PRESSURE_FAST_SAMPLE_MS);
+	step(&s, 250, 110000);
+	ck_assert_uint_eq(s.out.next_sample_ms, PRESSURE_FAST_SAMPLE_MS);
+	/* The tick, 10 ms later: 200 kB more than the last sample, 5200
+	 * more than the one 260 ms back. */
+	step(&s, 10, 110200);
+	ck_assert_msg(s.out.next_sample_ms == PRESSURE_FAST_SAMPLE_MS,
+	    "a sample 10 ms after the last ended fast sampling (%s)", s.out.why);
+	ck_assert(!s.out.write);
+	step(&s, 250, 115200);
+	ck_assert_uint_eq(s.out.next_sample_ms, PRESSURE_FAST_SAMPLE_MS);
+	/* The rise over: flat for a fast sample, the tick at the tick. */
+	step(&s, 250, 115200);
+	ck_assert_uint_eq(s.out.next_sample_ms, 0);
+	ck_assert(!s.out.write);
+}
+END_TEST
+
 /* No PSI (a kernel booted psi=0): the kernel reclaiming pages while
  * use rises is the sign an allocation met reclaim, which would evict
  * the newest cache first: grow at once, as for a stall. */
@@ -770,11 +820,9 @@ START_TEST(reclaim_while_rising_grows_without_psi)
 
 	/* Held at a floor of 339768 kB, plenty free: only the reclaim can
 	 * say memory is short. */
-	struct policy_out high = bounds;
+	struct policy_out high;
 
-	high.floor_kb = 339768;
-	sim_init(&s, 339768);
-	s.in.bounds = &high;
+	sim_init_at_floor(&s, &high, 339768);
 	s.in.have_psi = false;
 	s.in.have_reclaim = true;
 	s.in.reclaim_pages = 5000;
@@ -817,6 +865,7 @@ pressure_suite(void)
 	tcase_add_test(tc, shrink_after_holdoff_fast_then_deadband);
 	tcase_add_test(tc, burst_given_back_ends_the_holdoff);
 	tcase_add_test(tc, remembered_burst_keeps_fast_sampling);
+	tcase_add_test(tc, close_samples_keep_fast_sampling);
 	tcase_add_test(tc, grow_ahead_by_what_comes_before_the_next_sample);
 	tcase_add_test(tc, kept_cache_grows_a_whole_horizon_ahead);
 	tcase_add_test(tc, stall_slows_then_stops_shrink);
