@@ -82,6 +82,13 @@ ring_push(struct pressure_state *st, uint64_t t_ms, uint64_t inuse_kb)
 		st->count++;
 }
 
+/* The i-th newest sample (0: ring[head]); i < st->count. */
+static const struct pressure_sample *
+ring_back(const struct pressure_state *st, unsigned i)
+{
+	return &st->ring[(st->head + PRESSURE_RING - i) % PRESSURE_RING];
+}
+
 /* The fastest rise of use between two successive samples of the
  * window, in kB a second. Intervals shorter than a fast sample count
  * as one, so two readings close together do not make a huge rate. */
@@ -91,10 +98,8 @@ window_rate(const struct pressure_state *st, uint64_t now_ms)
 	uint64_t best = 0;
 
 	for (unsigned i = 0; i + 1 < st->count; i++) {
-		const struct pressure_sample *a =
-		    &st->ring[(st->head + PRESSURE_RING - i - 1) % PRESSURE_RING];
-		const struct pressure_sample *b =
-		    &st->ring[(st->head + PRESSURE_RING - i) % PRESSURE_RING];
+		const struct pressure_sample *a = ring_back(st, i + 1);
+		const struct pressure_sample *b = ring_back(st, i);
 		uint64_t dt = sub0(b->t_ms, a->t_ms), r;
 
 		if (sub0(now_ms, b->t_ms) > PRESSURE_WINDOW_MS)
@@ -119,8 +124,7 @@ recent_extreme(const struct pressure_state *st, uint64_t now_ms, uint64_t inuse_
 	uint64_t x = inuse_kb;
 
 	for (unsigned i = 1; i < st->count; i++) {
-		const struct pressure_sample *a =
-		    &st->ring[(st->head + PRESSURE_RING - i) % PRESSURE_RING];
+		const struct pressure_sample *a = ring_back(st, i);
 
 		if (sub0(now_ms, a->t_ms) > PRESSURE_GROWING_MS)
 			break;
@@ -143,8 +147,7 @@ rise_base(const struct pressure_state *st, uint64_t now_ms)
 	uint64_t base = st->ring[st->head].inuse_kb;
 
 	for (unsigned i = 1; i < st->count; i++) {
-		const struct pressure_sample *a =
-		    &st->ring[(st->head + PRESSURE_RING - i) % PRESSURE_RING];
+		const struct pressure_sample *a = ring_back(st, i);
 
 		base = a->inuse_kb;
 		if (sub0(now_ms, a->t_ms) >= PRESSURE_FAST_SAMPLE_MS / 2)
