@@ -25,6 +25,11 @@
  *   rarely and its balloon settles. A generation given back whole ends
  *   the back-off.
  *
+ * Growth and refaults under their noise floors are judged over a
+ * second, not a sample: the daemon samples every 250 ms as often as at
+ * its once-a-second tick, and a cache read at 500 kB/s, or read back
+ * at that pace, grows by less than a floor between two fast samples.
+ *
  * Nothing is given back while tasks stall for memory. The kernel's
  * figures alone drive it: PSI is not needed, so a guest booted without
  * it keeps its hot cache too.
@@ -151,14 +156,21 @@ ws_update(struct ws_state *st, const struct ws_in *in, struct ws_out *out)
 
 		refault_kb = pages > UINT64_MAX / WS_PAGE_KB ? UINT64_MAX : pages * WS_PAGE_KB;
 	}
+	/* Refaults under the floor add up for a second. */
+	if (!st->have_prev || !in->have_refaults || !st->prev_had_refaults ||
+	    in->refault_pages < st->prev_refault_pages || refault_kb >= WS_REFAULT_MIN_KB ||
+	    sub0(in->now_ms, st->refault_base_ms) >= WS_NOISE_SPAN_MS) {
+		st->prev_refault_pages = in->refault_pages;
+		st->refault_base_ms = in->now_ms;
+	}
 	st->prev_had_refaults = in->have_refaults;
-	st->prev_refault_pages = in->refault_pages;
 	out->refault_kb = refault_kb;
 
 	if (!in->have_file || in->hold_ms == 0) {
 		ws_forget(st);
 		st->have_prev = in->have_file;
 		st->prev_file_kb = in->file_kb;
+		st->file_base_ms = in->now_ms;
 		out->file_kb = in->file_kb;
 		out->why = in->have_file ? "keeping no cache" : "no file cache figures";
 		return;
@@ -181,8 +193,15 @@ ws_update(struct ws_state *st, const struct ws_in *in, struct ws_out *out)
 			ws_add(st, in->now_ms, out->added_kb);
 		}
 	}
+	/* Growth under the floor adds up for a second; a shrinking cache
+	 * is measured from where it fell to. */
+	if (!st->have_prev || in->file_kb >= sat_add(st->prev_file_kb, WS_GROWTH_MIN_KB) ||
+	    in->file_kb < st->prev_file_kb ||
+	    sub0(in->now_ms, st->file_base_ms) >= WS_NOISE_SPAN_MS) {
+		st->prev_file_kb = in->file_kb;
+		st->file_base_ms = in->now_ms;
+	}
 	st->have_prev = true;
-	st->prev_file_kb = in->file_kb;
 
 	if (refault_kb >= WS_REFAULT_MIN_KB) {
 		/* What was read back is in the cache again: the cache

@@ -33,6 +33,8 @@
 #define WS_REFAULT_CAP_MIN_KB 16384u /* a sample's refaults count up to the
 				      * cache's size, at least this */
 #define WS_GROWTH_MIN_KB 256u      /* cache growth under this a sample: noise */
+#define WS_NOISE_SPAN_MS 1000u     /* the two floors above hold for this long:
+				    * samples closer together add up to it */
 #define WS_PAGE_KB 4u
 
 struct ws_gen {
@@ -46,9 +48,11 @@ struct ws_state {
 	unsigned ngen;
 	uint64_t kept_kb;          /* the sum of the generations */
 	bool have_prev;
-	uint64_t prev_file_kb;
+	uint64_t prev_file_kb;     /* the cache growth is measured from */
+	uint64_t file_base_ms;     /*   read then */
 	bool prev_had_refaults;
-	uint64_t prev_refault_pages;
+	uint64_t prev_refault_pages; /* the refaults are counted from */
+	uint64_t refault_base_ms;  /*   read then */
 	bool stepped;              /* last_step_ms is set */
 	uint64_t last_step_ms;
 	unsigned backoff;          /* the hold is hold_ms << backoff */
@@ -68,7 +72,8 @@ struct ws_out {
 	uint64_t keep_kb;          /* the cache the goal counts as in use */
 	uint64_t kept_kb;          /* the generations' sum (may exceed the cache) */
 	uint64_t file_kb;          /* the cache now */
-	uint64_t refault_kb;       /* file refaults since the last sample */
+	uint64_t refault_kb;       /* file refaults since the last sample (or
+				    * the last second's, while under the floor) */
 	uint64_t added_kb;         /* new cache counted this sample */
 	uint64_t released_kb;      /* given back this sample */
 	uint64_t idle_ms;          /* the oldest generation unused this long */

@@ -230,9 +230,45 @@ START_TEST(grow_sized_to_what_is_read_back)
 		ck_assert_uint_eq(s.out.added_kb, 0);   /* not counted twice */
 	}
 	ck_assert_uint_eq(s.out.kept_kb, 120 * MB);
-	/* Refaults below WS_REFAULT_MIN_KB a sample are noise. */
+	/* Refaults below WS_REFAULT_MIN_KB a second are noise. */
 	wstep(&s, 250, file, WS_REFAULT_MIN_KB - WS_PAGE_KB);
 	ck_assert_uint_eq(s.out.added_kb, 0);
+}
+END_TEST
+
+/* The noise floors are a second's, not a sample's: the daemon samples
+ * every 250 ms as often as once a second, and a cache read (or read
+ * back) at 512 kB/s grows by 128 kB between fast samples, under the
+ * floor each time. Less than a floor over a whole second stays noise. */
+START_TEST(slow_growth_adds_up_between_fast_samples)
+{
+	struct wsim s;
+	uint64_t file = 100 * MB;
+
+	wsim_init(&s, file);
+	file += 128;
+	wstep(&s, 250, file, 0);
+	ck_assert_uint_eq(s.out.added_kb, 0);
+	file += 128;
+	wstep(&s, 250, file, 0);
+	ck_assert_uint_eq(s.out.added_kb, 256);        /* 2 x 128 from the first */
+	ck_assert_uint_eq(s.out.kept_kb, 100 * MB + 256);
+	wstep(&s, 250, file, 128);
+	ck_assert_uint_eq(s.out.refault_kb, 128);
+	ck_assert_uint_eq(s.out.kept_kb, 100 * MB + 256);
+	wstep(&s, 250, file, 128);
+	ck_assert_uint_eq(s.out.refault_kb, 256);      /* counted: kept grows */
+	ck_assert_str_eq(s.out.why, "refaults: in use");
+	ck_assert_uint_eq(s.out.kept_kb, file + 256);
+	/* 60 kB a sample, of each: 240 kB a second, noise. The fourth
+	 * sample is a second from the last count, and starts again. */
+	for (int i = 1; i <= 5; i++) {
+		file += 60;
+		wstep(&s, 250, file, 60);
+		ck_assert_uint_eq(s.out.added_kb, 0);
+		ck_assert_uint_eq(s.out.refault_kb, (uint64_t)(i <= 4 ? i : i - 4) * 60);
+		ck_assert_uint_eq(s.out.kept_kb, file - (uint64_t)i * 60 + 256);
+	}
 }
 END_TEST
 
@@ -394,6 +430,7 @@ workingset_suite(void)
 	tcase_add_test(tc, refaults_after_release_refute_it);
 	tcase_add_test(tc, late_refaults_do_not_double_the_hold);
 	tcase_add_test(tc, grow_sized_to_what_is_read_back);
+	tcase_add_test(tc, slow_growth_adds_up_between_fast_samples);
 	tcase_add_test(tc, cache_coming_back_is_not_new);
 	tcase_add_test(tc, generations_age_apart);
 	tcase_add_test(tc, no_release_while_stalling);
