@@ -213,7 +213,7 @@ sed 's/^/X trace_err /' /run/trace.err
 [ -f /run/daemon.log ] && grep -B1 'pressure: grow' /run/daemon.log | grep -v '^--$' |
 	sed 's/^/X grow /'
 # When the pressure goal went to 250 ms samples and back to the tick.
-[ -f /run/daemon.log ] && grep -e 'use rising: sampling' -e 'settled: sampling at the tick' /run/daemon.log |
+[ -f /run/daemon.log ] && grep -e ': sampling every' -e 'settled: sampling at the tick' /run/daemon.log |
 	sed 's/^/X sampling /'
 echo "X lines $(cat /run/phases.txt /run/samples.txt | wc -l)"
 echo "BP-END $policy $run"

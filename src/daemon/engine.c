@@ -373,7 +373,8 @@ pressure_step(struct engine *e, const struct readings *r, struct policy_out *out
 	e->sample_at_ms = po->next_sample_ms ? pin.now_ms + po->next_sample_ms : 0;
 	if ((po->next_sample_ms != 0) != e->sampling_fast) {
 		if (po->next_sample_ms)
-			log_debug("pressure: use rising: sampling every %u ms", po->next_sample_ms);
+			log_debug("pressure: %s: sampling every %u ms", po->sampling_why,
+			    po->next_sample_ms);
 		else
 			log_debug("pressure: settled: sampling at the tick");
 	}

@@ -6,10 +6,11 @@
  * the memory really in use, MemTotal - MemAvailable, plus the page
  * cache still in use (MemAvailable counts all cache as free: the part
  * to keep is workingset.c's), and adds a headroom sized by how fast
- * that use grew recently: the fastest rise
- * seen in the last PRESSURE_WINDOW_MS, times the time it takes us to
- * react (PRESSURE_HORIZON_MS), never less than a minimum. Then, as
- * senpai does with PSI, the two moves are asymmetric:
+ * that use grew recently: the fastest rise seen in the last
+ * PRESSURE_WINDOW_MS, times the time it takes us to react
+ * (PRESSURE_HORIZON_MS; three quarters of it for a burst, watched every
+ * 250 ms, unless a hot cache is kept), never less than a minimum. Then,
+ * as senpai does with PSI, the two moves are asymmetric:
  *
  *   grow at once, and generously (to the goal plus the growth to come
  *   before the next sample: a horizon of it from the tick, a fast
@@ -44,8 +45,9 @@
  * A move smaller than the deadband is not made, so a settled guest
  * stops writing the balloon. Targets stay within the floor and the
  * maximum of policy_decide. The caller samples again after
- * next_sample_ms while use rises or a burst is remembered, so a burst
- * is met within a fraction of a second rather than at the next tick.
+ * next_sample_ms while use rises, a burst is remembered or MemAvailable
+ * is within two headrooms, so a burst is met within a fraction of a
+ * second rather than at the next tick.
  */
 #include "pressure.h"
 #include "satmath.h"
@@ -220,15 +222,17 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	avail -= out->cache_kb;
 	out->inuse_kb = out->used_kb + out->cache_kb;
 	/* A grow runs ahead of use by what use may add before the next
-	 * look at it: a whole horizon from the tick, a fast sample's worth
-	 * while samples come every PRESSURE_FAST_SAMPLE_MS (a burst grown
-	 * two horizons ahead at every fast sample held twice what it
-	 * needed at its top). Not while a hot cache is kept: there a grow
+	 * look at it: a whole horizon from the tick or a settled guest's
+	 * sample, a fast sample's worth while growth is paced by samples
+	 * every PRESSURE_FAST_SAMPLE_MS (use rising, a burst remembered,
+	 * a grow just made; a burst grown two horizons ahead at every
+	 * fast sample held twice what it needed at its top). Not while a
+	 * hot cache is kept: there a grow
 	 * that falls short has the kernel reclaim that cache, and each
 	 * page of it comes back as a disk read (a service reading its data
 	 * at 30 MB/s, grown 7.5 MB ahead at a time, read 4-8 MB of it back
 	 * when it served): there it runs a whole horizon ahead. */
-	short_lead = had_sample && st->watching && out->cache_kb == 0 &&
+	short_lead = had_sample && st->watching && out->cache_kb < PRESSURE_HOT_CACHE_KB &&
 	    sub0(in->now_ms, st->ring[st->head].t_ms) <= 2ULL * PRESSURE_FAST_SAMPLE_MS;
 
 	ring_push(st, in->now_ms, out->inuse_kb);
@@ -238,23 +242,46 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 
 	out->rate_kb_s = window_rate(st, in->now_ms);
 	burst_kb = out->rate_kb_s * PRESSURE_HORIZON_MS / 1000;
-	out->headroom_kb = burst_kb > PRESSURE_MIN_HEADROOM_KB ? burst_kb :
-	    PRESSURE_MIN_HEADROOM_KB;
+	/* The headroom lasts until the rule has reacted: a horizon from
+	 * the tick. Growth faster than the minimum headroom a horizon is a
+	 * burst, remembered for the window with samples every 250 ms, so
+	 * a grow lands a sample and the balloon's hand-over (0.1-0.25 s)
+	 * after the next burst starts (bursts of 75 MB/s used 14-28 MB of a
+	 * 75 MB headroom before it did): three quarters of the horizon
+	 * cover it. While a hot cache is kept, the whole horizon: a
+	 * headroom that falls short is cache evicted, read back from the
+	 * disk. */
+	out->headroom_kb = out->cache_kb >= PRESSURE_HOT_CACHE_KB ? burst_kb :
+	    out->rate_kb_s * PRESSURE_FAST_HORIZON_MS / 1000;
+	if (out->headroom_kb < PRESSURE_MIN_HEADROOM_KB)
+		out->headroom_kb = PRESSURE_MIN_HEADROOM_KB;
 	out->goal_kb = policy_clamp(b,
 	    sat_add(sat_add(out->inuse_kb, out->headroom_kb), b->offset_kb));
 	out->deadband_kb = in->target_kb / PRESSURE_DEADBAND_DIV;
 	if (out->deadband_kb < PRESSURE_DEADBAND_MIN_KB)
 		out->deadband_kb = PRESSURE_DEADBAND_MIN_KB;
 	out->new_kb = in->target_kb;
-	/* Watch closely while use rises, just after a grow, and while the
+	/* Watch closely while use rises, just after a grow, while the
 	 * window remembers a burst (growth faster than the minimum headroom
-	 * a horizon): the headroom is sized for a reaction within the
-	 * horizon, and the next burst is seen within a fast sample rather
-	 * than at the tick, as is its memory given back. A settled guest,
-	 * even one a little under its headroom, waits for the tick. */
-	out->next_sample_ms = rising || burst_kb > PRESSURE_MIN_HEADROOM_KB ?
-	    PRESSURE_FAST_SAMPLE_MS : 0;
-	st->watching = out->next_sample_ms != 0;
+	 * a horizon), and while MemAvailable is within two headrooms (a
+	 * guest sized to its goal, able to grow): the headroom is sized for
+	 * a reaction within the horizon, and the next burst is seen within
+	 * a fast sample rather than at the tick, as is its memory given
+	 * back. From the tick, a burst of 74 MB a second met a guest held at
+	 * the minimum headroom half a second in, out of memory: the kernel
+	 * stalled it 0.35 s swapping. A settled guest with memory to spare
+	 * (at its floor, say) waits for the tick. */
+	if (rising)
+		out->sampling_why = "use rising";
+	else if (burst_kb > PRESSURE_MIN_HEADROOM_KB)
+		out->sampling_why = "a burst remembered";
+	else if (avail < PRESSURE_NEAR_HEADROOMS * out->headroom_kb && in->target_kb < b->max_kb)
+		out->sampling_why = "MemAvailable within two headrooms";
+	out->next_sample_ms = out->sampling_why ? PRESSURE_FAST_SAMPLE_MS : 0;
+	/* Growth paced by fast samples: a guest sampled fast only for being
+	 * near its headroom is settled, and the first grow of a burst it
+	 * meets runs a whole horizon ahead, as from the tick. */
+	st->watching = rising || burst_kb > PRESSURE_MIN_HEADROOM_KB;
 	ahead_kb = short_lead ? burst_kb * PRESSURE_FAST_SAMPLE_MS / PRESSURE_HORIZON_MS : burst_kb;
 
 	/* Grow: the headroom is running out, or tasks stall. */
@@ -292,6 +319,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 			out->new_kb = want;
 			out->write = true;
 			out->next_sample_ms = PRESSURE_FAST_SAMPLE_MS;
+			out->sampling_why = "after a grow";
 			st->watching = true;
 			st->last_grow_ms = in->now_ms;
 			st->grown = true;
@@ -339,9 +367,11 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 		return;
 	}
 	/* Ticks a second apart may be timed a few ms less apart: each may
-	 * shrink. */
+	 * shrink. Memory given back while nothing stalls goes as it is
+	 * seen: a program's free spans samples (use fell by half between
+	 * two, the rest at the next, and waited a second, 95 MB of it). */
 	if (st->shrunk && sub0(in->now_ms, st->last_shrink_ms) + PRESSURE_TICK_SLACK_MS <
-	    PRESSURE_SHRINK_EVERY_MS) {
+	    PRESSURE_SHRINK_EVERY_MS && !(given_back && out->stall_ppm <= PRESSURE_STALL_QUIET_PPM)) {
 		out->why = "shrunk less than a second ago";
 		return;
 	}

@@ -21,6 +21,9 @@
 #define PRESSURE_FAST_SAMPLE_MS 250u   /* sampling while use rises */
 #define PRESSURE_WINDOW_MS 10000u      /* growth remembered this long */
 #define PRESSURE_HORIZON_MS 1000u      /* headroom = growth rate x this */
+#define PRESSURE_FAST_HORIZON_MS 750u  /* ... this, for growth that keeps the
+					* samples at 250 ms, unless a hot
+					* cache is kept */
 #define PRESSURE_MIN_HEADROOM_KB 32768u /* ... and never less than this */
 #define PRESSURE_HOLDOFF_MS 3000u      /* no shrinking this long after a grow */
 #define PRESSURE_SHRINK_EVERY_MS 1000u /* at most one shrink step a second, */
@@ -31,6 +34,8 @@
 #define PRESSURE_GROWING_MS 2000u      /* no shrinking while use rose this much
 					* (RISE_KB) within this long: a slow
 					* allocation is still an allocation */
+#define PRESSURE_NEAR_HEADROOMS 2u     /* MemAvailable within this many
+					* headrooms: sample fast, settled or not */
 /* Stall ("some" PSI time) over the last interval, parts per million. */
 #define PRESSURE_STALL_QUIET_PPM 100u  /* at most: shrink fast (3/4 of the gap) */
 #define PRESSURE_STALL_STOP_PPM 1000u  /* above: no shrinking (0.1 %) */
@@ -49,6 +54,10 @@
  * reclaim (it evicts cache to take pages), not a task's need, unless
  * pages are read back. */
 #define PRESSURE_INFLATING_KB 1024u
+/* Kept cache from this much is a hot cache, which a grow falling short
+ * would have the kernel evict: grows then run a horizon ahead. Less (a
+ * few pages of a guest without a disk) is nothing to read back. */
+#define PRESSURE_HOT_CACHE_KB 4096u
 
 #define PRESSURE_RING 64
 
@@ -69,7 +78,8 @@ struct pressure_state {
 	uint64_t last_grow_ms;
 	bool grown;                /* last_grow_ms is set */
 	uint64_t prev_current_kb;  /* the balloon's allocation at the last sample */
-	bool watching;             /* the last sample asked for a fast one */
+	bool watching;             /* the last sample saw use rise, a burst
+				    * remembered or a grow: samples pace growth */
 	uint64_t last_shrink_ms;
 	bool shrunk;               /* last_shrink_ms is set */
 };
@@ -111,6 +121,7 @@ struct pressure_out {
 	bool write;
 	const char *why;             /* a few words for the logs */
 	unsigned next_sample_ms;     /* sample again this soon; 0 = next tick */
+	const char *sampling_why;    /* why so soon (NULL: the tick) */
 };
 
 void pressure_init(struct pressure_state *st);

@@ -897,9 +897,10 @@ def test_pressure_without_psi_falls_back(xsd, pressure_guest, slow, pause):
 
 
 def test_pressure_grows_within_a_fraction_of_a_second(xsd, pressure_guest, slow):
-    """Use rising, seen at a tick, makes the daemon sample every 250 ms;
-    MemAvailable then falling under the headroom is met by a grow long
-    before the next tick (2 s)."""
+    """A guest sized to its goal (MemAvailable within two headrooms) and
+    one whose use rises are sampled every 250 ms; MemAvailable then
+    falling under the headroom is met by a grow long before the next
+    tick (2 s)."""
     g = pressure_guest(xsd, used=100000, target=SETTLED)
     g.start("--interval", str(2 * slow))
     assert g.wait_log("mode: self", 5 * slow), "no first tick"

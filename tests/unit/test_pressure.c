@@ -68,11 +68,45 @@ START_TEST(settled_guest_writes_nothing)
 		step(&s, 1000, 100000 + (uint64_t)(i % 3) * 300);  /* jitter of 300-600 kB */
 		ck_assert_msg(!s.out.write, "sample %d wrote %llu (%s)", i,
 		    (unsigned long long)s.out.new_kb, s.out.why);
-		ck_assert_uint_eq(s.out.next_sample_ms, 0);
+		/* Sized to its goal: the next burst is a headroom away. */
+		ck_assert_uint_eq(s.out.next_sample_ms, PRESSURE_FAST_SAMPLE_MS);
+		ck_assert_str_eq(s.out.sampling_why, "MemAvailable within two headrooms");
 	}
 	ck_assert_uint_eq(s.out.headroom_kb, PRESSURE_MIN_HEADROOM_KB);
 	ck_assert_uint_eq(s.out.goal_kb, 189768);
 	ck_assert_int_eq(s.out.action, PRESSURE_HOLD);
+}
+END_TEST
+
+/* From the tick, a burst of 74 MB a second met a guest held at the
+ * minimum headroom half a second in, out of memory, and the kernel
+ * stalled it 0.35 s swapping: a guest whose MemAvailable is within two
+ * headrooms is sampled every 250 ms, settled or not. One with memory to
+ * spare, or at its maximum (it cannot grow), waits for the tick. */
+START_TEST(near_headroom_samples_fast)
+{
+	struct sim s;
+	struct policy_out high, top;
+
+	/* MemAvailable 65535 kB, a kB under two headrooms: at the floor
+	 * (222535 - 57000 - 100000), fast. */
+	sim_init_at_floor(&s, &high, 222535);
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.headroom_kb, PRESSURE_MIN_HEADROOM_KB);
+	ck_assert_uint_eq(s.out.next_sample_ms, PRESSURE_FAST_SAMPLE_MS);
+	ck_assert(!s.out.write);
+	/* 1 kB less in use: two headrooms exactly, the tick. */
+	step(&s, 250, 99999);
+	ck_assert_uint_eq(s.out.next_sample_ms, 0);
+	ck_assert(s.out.sampling_why == NULL);
+	/* At the maximum, as short of memory: the tick. */
+	top = bounds;
+	top.max_kb = 189768;
+	sim_init(&s, 189768);
+	s.in.bounds = &top;
+	step(&s, 1000, 100000);
+	ck_assert_uint_eq(s.out.next_sample_ms, 0);
+	ck_assert(!s.out.write);
 }
 END_TEST
 
@@ -84,16 +118,18 @@ START_TEST(grow_at_once_on_low_available)
 	step(&s, 1000, 100000);
 	ck_assert(!s.out.write);
 	/* 20000 kB more in use in 250 ms: MemAvailable 12768 < 32768.
-	 * rate = 20000 * 1000 / 250 = 80000 kB/s, headroom = burst =
-	 * 80000 (horizon 1 s); goal = 120000 + 80000 + 57000 = 257000;
-	 * grow to goal + burst = 337000. */
+	 * rate = 20000 * 1000 / 250 = 80000 kB/s, a burst (80000 kB a
+	 * horizon of 1 s): its samples come every 250 ms, so the headroom
+	 * is three quarters of a horizon, 60000; goal = 120000 + 60000 +
+	 * 57000 = 237000; grow from a settled guest's sample to goal + a
+	 * horizon of the burst = 317000. */
 	step(&s, 250, 120000);
 	ck_assert(s.out.write);
 	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
 	ck_assert_uint_eq(s.out.rate_kb_s, 80000);
-	ck_assert_uint_eq(s.out.headroom_kb, 80000);
-	ck_assert_uint_eq(s.out.goal_kb, 257000);
-	ck_assert_uint_eq(s.out.new_kb, 337000);
+	ck_assert_uint_eq(s.out.headroom_kb, 60000);
+	ck_assert_uint_eq(s.out.goal_kb, 237000);
+	ck_assert_uint_eq(s.out.new_kb, 317000);
 	ck_assert_uint_eq(s.out.next_sample_ms, PRESSURE_FAST_SAMPLE_MS);
 	ck_assert_str_eq(s.out.why, "low MemAvailable");
 }
@@ -206,8 +242,8 @@ START_TEST(shrink_after_holdoff_fast_then_deadband)
 
 	sim_init(&s, 189768);
 	step(&s, 1000, 100000);
-	step(&s, 250, 120000);        /* the grow of the test above: 337000 */
-	ck_assert_uint_eq(s.in.target_kb, 337000);
+	step(&s, 250, 120000);        /* the grow of the test above: 317000 */
+	ck_assert_uint_eq(s.in.target_kb, 317000);
 	t0 = s.in.now_ms;
 	/* The load goes away: 100000 in use again. Within the hold-off (3 s)
 	 * nothing shrinks. */
@@ -217,23 +253,23 @@ START_TEST(shrink_after_holdoff_fast_then_deadband)
 	ck_assert(!s.out.write);
 	ck_assert_str_eq(s.out.why, "hold-off after a grow");
 	/* 3 s after the grow; the rate of the burst is still in the window
-	 * (80000 kB/s until 10 s after it): goal 100000 + 80000 + 57000 =
-	 * 237000; gap 100000, three quarters of it: 262000. */
+	 * (80000 kB/s until 10 s after it): goal 100000 + 60000 + 57000 =
+	 * 217000; gap 100000, three quarters of it: 242000. */
 	step(&s, 1000, 100000);
 	ck_assert_uint_eq(s.in.now_ms - t0, 3000);
 	ck_assert(s.out.write);
 	ck_assert_int_eq(s.out.action, PRESSURE_SHRINK);
-	ck_assert_uint_eq(s.out.new_kb, 262000);
+	ck_assert_uint_eq(s.out.new_kb, 242000);
 	/* Half a second later: at most one step a second. */
 	step(&s, 500, 100000);
 	ck_assert(!s.out.write);
-	step(&s, 500, 100000);        /* gap 25000 -> 6250 left: 243250 */
-	ck_assert_uint_eq(s.out.new_kb, 243250);
+	step(&s, 500, 100000);        /* gap 25000 -> 6250 left: 223250 */
+	ck_assert_uint_eq(s.out.new_kb, 223250);
 	/* A tick timed 40 ms early is still the next tick: gap 6250, three
-	 * quarters 4688, over the deadband (243250/64 = 3800, at least
-	 * 4096): 238562. */
+	 * quarters 4688, over the deadband (223250/64 = 3488, at least
+	 * 4096): 218562. */
 	step(&s, 960, 100000);
-	ck_assert_uint_eq(s.out.new_kb, 238562);
+	ck_assert_uint_eq(s.out.new_kb, 218562);
 	step(&s, 40, 100000);
 	ck_assert(!s.out.write);
 	/* gap 1562 < 4096: stays. */
@@ -252,11 +288,11 @@ START_TEST(shrink_after_holdoff_fast_then_deadband)
 	step(&s, 1000, 100000);
 	ck_assert_uint_eq(s.out.headroom_kb, PRESSURE_MIN_HEADROOM_KB);
 	ck_assert(s.out.write);
-	/* gap 238562 - 189768 = 48794, a quarter left: 12198 */
-	ck_assert_uint_eq(s.out.new_kb, 189768 + 12198);
-	/* gap 12198 -> 3049 left: 192817; then 3049 < 4096: stays. */
+	/* gap 218562 - 189768 = 28794, a quarter left: 7198 */
+	ck_assert_uint_eq(s.out.new_kb, 189768 + 7198);
+	/* gap 7198 -> 1799 left: 191567; then 1799 < 4096: stays. */
 	step(&s, 1000, 100000);
-	ck_assert_uint_eq(s.out.new_kb, 192817);
+	ck_assert_uint_eq(s.out.new_kb, 191567);
 	/* A gap a little over the deadband: three quarters of it is under
 	 * the deadband, so the step is the deadband itself. */
 	s.in.target_kb = 189768 + 5000;
@@ -667,6 +703,69 @@ START_TEST(burst_given_back_ends_the_holdoff)
 }
 END_TEST
 
+/* A free seen half done: the first half goes back at once, and so does
+ * the rest at the next sample, 250 ms later, though a shrink was made
+ * less than a second before. With a little stall it waits its second. */
+START_TEST(given_back_in_two_samples_goes_in_both)
+{
+	struct sim s;
+
+	for (int stall = 0; stall <= 1; stall++) {
+		sim_init(&s, 189768);
+		step(&s, 1000, 100000);
+		for (int i = 1; i <= 12; i++)
+			step(&s, 250, 100000 + (uint64_t)i * 8000);
+		step(&s, 1000, 196000);
+		/* Half freed: 48000 below the peak, more than a headroom:
+		 * to the goal, 148000 + 32768 + 57000 = 237768. */
+		step(&s, 250, 148000);
+		ck_assert_str_eq(s.out.why, "given back");
+		ck_assert_uint_eq(s.out.new_kb, 237768);
+		/* The rest, and 200 ppm of stall when asked for. */
+		s.in.some_us += stall ? 50 : 0;
+		step(&s, 250, 100000);
+		if (!stall) {
+			ck_assert_msg(s.out.action == PRESSURE_SHRINK, "%s", s.out.why);
+			ck_assert_uint_eq(s.out.new_kb, 189768);
+		} else {
+			ck_assert_uint_eq(s.out.stall_ppm, 200);
+			ck_assert(!s.out.write);
+			ck_assert_str_eq(s.out.why, "shrunk less than a second ago");
+		}
+	}
+}
+END_TEST
+
+/* A few kB of page cache (a guest without a disk keeps a page or two)
+ * is no hot cache: a grow between fast samples runs a fast sample's
+ * worth ahead, as with none. From 4 MB kept, a horizon ahead. */
+START_TEST(a_few_cached_pages_keep_the_short_lead)
+{
+	struct sim s;
+	uint64_t cache;
+
+	for (int hot = 0; hot <= 1; hot++) {
+		cache = hot ? PRESSURE_HOT_CACHE_KB : 4;
+		sim_init(&s, 189768 + cache);
+		s.in.cache_keep_kb = cache;
+		step(&s, 1000, 100000);
+		step(&s, 250, 120000);        /* 80000 kB/s: grown */
+		ck_assert_int_eq(s.out.action, PRESSURE_GROW);
+		/* 20000 more a sample until under the headroom; then
+		 * goal = inuse + headroom + 57000, and ahead 20000 (a
+		 * quarter horizon) or 80000. */
+		do
+			step(&s, 250, s.in.used_kb + 20000);
+		while (s.out.action != PRESSURE_GROW);
+		ck_assert_uint_eq(s.out.cache_kb, cache);
+		/* And a hot cache's headroom is a whole horizon of the
+		 * rate, 80000, not three quarters. */
+		ck_assert_uint_eq(s.out.headroom_kb, hot ? 80000 : 60000);
+		ck_assert_uint_eq(s.out.new_kb, s.out.goal_kb + (hot ? 80000 : 20000));
+	}
+}
+END_TEST
+
 /* A grow runs ahead of use by what use may add before the next look:
  * a whole horizon from the tick (the first grow of a burst), a fast
  * sample's worth (a quarter) once samples come every 250 ms. Two
@@ -679,28 +778,29 @@ START_TEST(grow_ahead_by_what_comes_before_the_next_sample)
 
 	sim_init(&s, 189768);
 	step(&s, 1000, 100000);
-	/* From the tick: 20000 kB in 250 ms, 80000 kB/s: goal 120000 +
-	 * 80000 + 57000 = 257000, and a horizon ahead: 337000. */
+	/* From a settled guest's sample: 20000 kB in 250 ms, 80000 kB/s:
+	 * goal 120000 + 60000 + 57000 = 237000, and a horizon ahead:
+	 * 317000. */
 	step(&s, 250, used);
 	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
-	ck_assert_uint_eq(s.out.new_kb, 337000);
+	ck_assert_uint_eq(s.out.new_kb, 317000);
 	/* Fast samples, the same pace: MemAvailable lasts until it is
-	 * under the headroom (80000): at 220000 in use (337000 - 57000 -
-	 * 220000 = 60000). Then goal 220000 + 80000 + 57000 = 357000, and
-	 * 80000 * 250 / 1000 = 20000 ahead: 377000. */
+	 * under the headroom (60000): at 220000 in use (317000 - 57000 -
+	 * 220000 = 40000). Then goal 220000 + 60000 + 57000 = 337000, and
+	 * 80000 * 250 / 1000 = 20000 ahead: 357000. */
 	do {
 		used += 20000;
 		step(&s, 250, used);
 		ck_assert_uint_le(used, 220000);
 	} while (s.out.action != PRESSURE_GROW);
 	ck_assert_uint_eq(used, 220000);
-	ck_assert_uint_eq(s.out.new_kb, 377000);
+	ck_assert_uint_eq(s.out.new_kb, 357000);
 	/* Seen from the tick again (a second later: not sampled fast),
 	 * the next grow runs a whole horizon ahead. */
 	used += 80000;
 	step(&s, 1000, used);
 	ck_assert_int_eq(s.out.action, PRESSURE_GROW);
-	ck_assert_uint_eq(s.out.new_kb, used + 80000 + 57000 + 80000);
+	ck_assert_uint_eq(s.out.new_kb, used + 60000 + 57000 + 80000);
 }
 END_TEST
 
@@ -750,16 +850,21 @@ END_TEST
 START_TEST(remembered_burst_keeps_fast_sampling)
 {
 	struct sim s;
+	struct policy_out high;
 
-	sim_init(&s, 189768);
+	/* Held at a floor of 300000 kB: MemTotal 243000, 143000 kB free
+	 * at 100000 in use, more than two headrooms even after the burst,
+	 * so only the burst asks for fast samples. */
+	sim_init_at_floor(&s, &high, 300000);
 	step(&s, 1000, 100000);
 	ck_assert_uint_eq(s.out.next_sample_ms, 0);
-	step(&s, 250, 120000);        /* 80000 kB/s: headroom 80000 */
-	ck_assert_uint_eq(s.out.headroom_kb, 80000);
+	step(&s, 250, 120000);        /* 80000 kB/s: headroom 60000 */
+	ck_assert_uint_eq(s.out.headroom_kb, 60000);
 	for (int i = 0; i < 10; i++) {
 		step(&s, 1000, 120000);
 		ck_assert_msg(s.out.next_sample_ms == PRESSURE_FAST_SAMPLE_MS,
 		    "%d s after the burst", i + 1);
+		ck_assert_str_eq(s.out.sampling_why, "a burst remembered");
 	}
 	step(&s, 1000, 120000);       /* 11 s: out of the window */
 	ck_assert_uint_eq(s.out.headroom_kb, PRESSURE_MIN_HEADROOM_KB);
@@ -767,8 +872,10 @@ START_TEST(remembered_burst_keeps_fast_sampling)
 	/* A slow rise (a 2000 kB/s fill) never asks for more than the
 	 * samples of its own rising. */
 	step(&s, 1000, 122000);
+	ck_assert_str_eq(s.out.sampling_why, "use rising");
 	step(&s, 1000, 122000);
 	ck_assert_uint_eq(s.out.next_sample_ms, 0);
+	ck_assert(!s.out.write);
 }
 END_TEST
 
@@ -858,12 +965,15 @@ pressure_suite(void)
 	TCase *tc = tcase_create("rule");
 
 	tcase_add_test(tc, settled_guest_writes_nothing);
+	tcase_add_test(tc, near_headroom_samples_fast);
 	tcase_add_test(tc, grow_at_once_on_low_available);
 	tcase_add_test(tc, small_grow_waits_in_deadband);
 	tcase_add_test(tc, grow_on_stall);
 	tcase_add_test(tc, grow_on_little_stall_while_rising);
 	tcase_add_test(tc, shrink_after_holdoff_fast_then_deadband);
 	tcase_add_test(tc, burst_given_back_ends_the_holdoff);
+	tcase_add_test(tc, given_back_in_two_samples_goes_in_both);
+	tcase_add_test(tc, a_few_cached_pages_keep_the_short_lead);
 	tcase_add_test(tc, remembered_burst_keeps_fast_sampling);
 	tcase_add_test(tc, close_samples_keep_fast_sampling);
 	tcase_add_test(tc, grow_ahead_by_what_comes_before_the_next_sample);
