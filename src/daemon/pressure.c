@@ -227,11 +227,11 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	 * every PRESSURE_FAST_SAMPLE_MS (use rising, a burst remembered,
 	 * a grow just made; a burst grown two horizons ahead at every
 	 * fast sample held twice what it needed at its top). Not while a
-	 * hot cache is kept: there a grow
-	 * that falls short has the kernel reclaim that cache, and each
-	 * page of it comes back as a disk read (a service reading its data
-	 * at 30 MB/s, grown 7.5 MB ahead at a time, read 4-8 MB of it back
-	 * when it served): there it runs a whole horizon ahead. */
+	 * hot cache is kept: there a grow that falls short has the kernel
+	 * reclaim that cache, and each page of it comes back as a disk
+	 * read (a service reading its data at 30 MB/s, grown 7.5 MB ahead
+	 * at a time, read 4-8 MB of it back when it served): there it runs
+	 * a whole horizon ahead. */
 	short_lead = had_sample && st->watching && out->cache_kb < PRESSURE_HOT_CACHE_KB &&
 	    sub0(in->now_ms, st->ring[st->head].t_ms) <= 2ULL * PRESSURE_FAST_SAMPLE_MS;
 
