@@ -212,6 +212,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	const struct policy_out *b = in->bounds;
 	uint64_t avail, burst_kb, gap, ahead_kb;
 	bool rising, stalling, inflating, own_reclaim, answering, given_back, short_lead;
+	bool hot_cache, burst;
 	bool had_sample = st->count > 0;
 
 	*out = (struct pressure_out){ .action = PRESSURE_HOLD, .why = "settled" };
@@ -221,6 +222,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	out->cache_kb = in->cache_keep_kb < avail ? in->cache_keep_kb : avail;
 	avail -= out->cache_kb;
 	out->inuse_kb = out->used_kb + out->cache_kb;
+	hot_cache = out->cache_kb >= PRESSURE_HOT_CACHE_KB;
 	/* A grow runs ahead of use by what use may add before the next
 	 * look at it: a whole horizon from the tick or a settled guest's
 	 * sample, a fast sample's worth while growth is paced by samples
@@ -232,7 +234,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	 * read (a service reading its data at 30 MB/s, grown 7.5 MB ahead
 	 * at a time, read 4-8 MB of it back when it served): there it runs
 	 * a whole horizon ahead. */
-	short_lead = had_sample && st->watching && out->cache_kb < PRESSURE_HOT_CACHE_KB &&
+	short_lead = had_sample && st->watching && !hot_cache &&
 	    sub0(in->now_ms, st->ring[st->head].t_ms) <= 2ULL * PRESSURE_FAST_SAMPLE_MS;
 
 	ring_push(st, in->now_ms, out->inuse_kb);
@@ -242,6 +244,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 
 	out->rate_kb_s = window_rate(st, in->now_ms);
 	burst_kb = out->rate_kb_s * PRESSURE_HORIZON_MS / 1000;
+	burst = burst_kb > PRESSURE_MIN_HEADROOM_KB;
 	/* The headroom lasts until the rule has reacted: a horizon from
 	 * the tick. Growth faster than the minimum headroom a horizon is a
 	 * burst, remembered for the window with samples every 250 ms, so
@@ -251,7 +254,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	 * cover it. While a hot cache is kept, the whole horizon: a
 	 * headroom that falls short is cache evicted, read back from the
 	 * disk. */
-	out->headroom_kb = out->cache_kb >= PRESSURE_HOT_CACHE_KB ? burst_kb :
+	out->headroom_kb = hot_cache ? burst_kb :
 	    out->rate_kb_s * PRESSURE_FAST_HORIZON_MS / 1000;
 	if (out->headroom_kb < PRESSURE_MIN_HEADROOM_KB)
 		out->headroom_kb = PRESSURE_MIN_HEADROOM_KB;
@@ -273,7 +276,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	 * (at its floor, say) waits for the tick. */
 	if (rising)
 		out->sampling_why = "use rising";
-	else if (burst_kb > PRESSURE_MIN_HEADROOM_KB)
+	else if (burst)
 		out->sampling_why = "a burst remembered";
 	else if (avail < PRESSURE_NEAR_HEADROOMS * out->headroom_kb && in->target_kb < b->max_kb)
 		out->sampling_why = "MemAvailable within two headrooms";
@@ -281,7 +284,7 @@ pressure_decide(struct pressure_state *st, const struct pressure_in *in,
 	/* Growth paced by fast samples: a guest sampled fast only for being
 	 * near its headroom is settled, and the first grow of a burst it
 	 * meets runs a whole horizon ahead, as from the tick. */
-	st->watching = rising || burst_kb > PRESSURE_MIN_HEADROOM_KB;
+	st->watching = rising || burst;
 	ahead_kb = short_lead ? burst_kb * PRESSURE_FAST_SAMPLE_MS / PRESSURE_HORIZON_MS : burst_kb;
 
 	/* Grow: the headroom is running out, or tasks stall. */

@@ -148,6 +148,7 @@ void
 ws_update(struct ws_state *st, const struct ws_in *in, struct ws_out *out)
 {
 	uint64_t refault_kb = 0, prev_file_kb;
+	bool grew;
 
 	*out = (struct ws_out){ .why = "" };
 	if (st->have_prev && in->have_refaults && st->prev_had_refaults &&
@@ -178,11 +179,12 @@ ws_update(struct ws_state *st, const struct ws_in *in, struct ws_out *out)
 	out->file_kb = in->file_kb;
 	out->hold_ms = in->hold_ms << st->backoff;
 	prev_file_kb = st->have_prev ? st->prev_file_kb : in->file_kb;
+	grew = st->have_prev && in->file_kb >= sat_add(st->prev_file_kb, WS_GROWTH_MIN_KB);
 	if (!st->have_prev) {
 		/* The first reading: what is cached may be in use. */
 		ws_add(st, in->now_ms, in->file_kb);
 		out->added_kb = in->file_kb;
-	} else if (in->file_kb >= sat_add(st->prev_file_kb, WS_GROWTH_MIN_KB)) {
+	} else if (grew) {
 		/* Cache read into memory: kept from now, up to what is there
 		 * (cache coming back after an eviction is not new). */
 		uint64_t to = min64(sat_add(st->kept_kb, in->file_kb - st->prev_file_kb),
@@ -195,8 +197,7 @@ ws_update(struct ws_state *st, const struct ws_in *in, struct ws_out *out)
 	}
 	/* Growth under the floor adds up for a second; a shrinking cache
 	 * is measured from where it fell to. */
-	if (!st->have_prev || in->file_kb >= sat_add(st->prev_file_kb, WS_GROWTH_MIN_KB) ||
-	    in->file_kb < st->prev_file_kb ||
+	if (!st->have_prev || grew || in->file_kb < st->prev_file_kb ||
 	    sub0(in->now_ms, st->file_base_ms) >= WS_NOISE_SPAN_MS) {
 		st->prev_file_kb = in->file_kb;
 		st->file_base_ms = in->now_ms;
